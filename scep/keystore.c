@@ -1,0 +1,4 @@
+/* keystore.c - placeholder, being written */
+#include "config.h"
+
+#include "scep-int.h"

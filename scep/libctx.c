@@ -1,0 +1,4 @@
+/* libctx.c - placeholder, being written */
+#include "config.h"
+
+#include "scep-int.h"

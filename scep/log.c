@@ -1,0 +1,4 @@
+/* log.c - placeholder, being written */
+#include "config.h"
+
+#include "scep-int.h"

@@ -1,0 +1,134 @@
+/*
+ * scep-int.h - internal interfaces between the modules of libscep (OpenSSL
+ * level). Used by scep/ and by the unit tests; not by agent/.
+ */
+#ifndef SCEP_SCEP_INT_H
+#define SCEP_SCEP_INT_H
+
+#include "scep.h"
+
+#include <openssl/evp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+/* ---- OpenSSL library context (libctx.c) --------------------------------- */
+/* Private OSSL_LIB_CTX with the default and legacy providers (DES-CBC replies,
+ * DESIGN.md section 2). Created once (thread-safe); NULL on failure. */
+OSSL_LIB_CTX *scep_libctx(void);
+void scep_libctx_free(void);
+
+/* ---- Keys and CSR (csr.c) ----------------------------------------------- */
+/* RSA key of `bits`; `cancel` (may be NULL) aborts generation when it becomes
+ * non-zero (SCEP_E_CANCELLED). */
+scep_rc scep_key_generate(unsigned bits, volatile int *cancel, EVP_PKEY **out,
+                          scep_error *e);
+scep_rc scep_key_load(const char *path, EVP_PKEY **out, scep_error *e);
+/* PEM (PKCS#8, unencrypted) of the private key; malloc'd, caller cleanses+frees. */
+scep_rc scep_key_to_pem(EVP_PKEY *k, char **pem, size_t *len, scep_error *e);
+/* CSR: subject O (if any) + CN; SAN iPAddress or dNSName from CN; PKCS#9
+ * challengePassword (if non-empty); key usage / EKU per p->usage; signed with
+ * p->hash. */
+scep_rc scep_csr_build(EVP_PKEY *k, const scep_params *p, X509_REQ **out,
+                       scep_error *e);
+const EVP_MD *scep_hash_md(scep_hash h);
+
+/* ---- Certificates (cert.c) ---------------------------------------------- */
+/* SHA-256 fingerprint as 64 lowercase hex digits. */
+scep_rc scep_cert_fpr_hex(X509 *x, char out[SCEP_FPR_HEX_LEN + 1]);
+/* Fill the certificate columns of a keyinfo (subject, issuer, serial, dates,
+ * "AA:BB" fingerprint, has_cert = 1). */
+void scep_cert_fill_info(X509 *x, scep_keyinfo *k);
+/* PEM of one certificate (malloc'd). */
+scep_rc scep_cert_to_pem(X509 *x, char **pem, size_t *len, scep_error *e);
+
+/* ---- GetCACert (cacert.c) ----------------------------------------------- */
+typedef struct scep_ca {
+    STACK_OF(X509) *all;  /* every certificate received */
+    X509 *ca;             /* the CA certificate (self-signed or the issuer) */
+    X509 *enc;            /* recipient for the envelope (RA with keyEncipherment, else CA) */
+    X509 *sig;            /* expected CertRep signer (RA with digitalSignature, else CA) */
+} scep_ca;
+/* Parse a GetCACert body: DER certificate (application/x-x509-ca-cert) or a
+ * degenerate PKCS#7 (application/x-x509-ca-ra-cert). B3 selection. */
+scep_rc scep_ca_parse(const unsigned char *der, size_t len, const char *content_type,
+                      scep_ca *out, scep_error *e);
+void scep_ca_clear(scep_ca *ca);
+
+/* ---- pkiMessage (pkimsg.c) ---------------------------------------------- */
+enum { SCEP_MSG_CERTREP = 3, SCEP_MSG_RENEWALREQ = 17, SCEP_MSG_PKCSREQ = 19,
+       SCEP_MSG_CERTPOLL = 20 };
+enum { SCEP_STATUS_SUCCESS = 0, SCEP_STATUS_FAILURE = 2, SCEP_STATUS_PENDING = 3 };
+
+typedef struct scep_msg_in {
+    int type;                 /* SCEP_MSG_PKCSREQ / RENEWALREQ / CERTPOLL */
+    X509_REQ *csr;            /* PKCSReq/RenewalReq */
+    X509_NAME *poll_subject;  /* CertPoll: our subject */
+    X509 *signer_cert;        /* self-signed for PKCSReq, current cert for renewal */
+    EVP_PKEY *signer_key;
+    X509 *recipient;          /* scep_ca.enc */
+    X509 *ca;                 /* CertPoll issuer name (scep_ca.ca) */
+    const char *digest;       /* scep_caps_digest() */
+    const char *cipher;       /* scep_caps_cipher() */
+    char transaction_id[65];  /* hex; computed from the key when empty */
+    unsigned char sender_nonce[16]; /* filled by scep_msg_build (scep_random) */
+} scep_msg_in;
+
+/* transactionID: hex SHA-256 of the DER SubjectPublicKeyInfo (RFC 8894 3.2.1.1). */
+scep_rc scep_transaction_id(EVP_PKEY *k, char out[65]);
+/* Self-signed certificate for signing a PKCSReq (RFC 8894 2.3). */
+scep_rc scep_selfsigned(EVP_PKEY *k, const X509_REQ *csr, X509 **out, scep_error *e);
+/* Build the DER pkiMessage; fills m->sender_nonce and transaction_id. */
+scep_rc scep_msg_build(scep_msg_in *m, unsigned char **der, size_t *len, scep_error *e);
+
+typedef struct scep_certrep {
+    int status;               /* SCEP_STATUS_* */
+    int fail_info;            /* -1 none */
+    char fail_info_text[256];
+    char transaction_id[65];
+    X509 *cert;               /* SUCCESS: the issued certificate matching our key */
+    STACK_OF(X509) *certs;    /* SUCCESS: all certificates in the reply */
+} scep_certrep;
+/* Parse and check a CertRep: CMS signature by `signer` (verified with
+ * X509_PURPOSE_ANY; the Debian CA lacks digitalSignature), recipientNonce ==
+ * sent nonce, transactionID == expected, messageType == CertRep; on SUCCESS
+ * decrypt with (our_key, our_cert) and check the issued cert's key == our_key. */
+scep_rc scep_certrep_parse(const unsigned char *der, size_t len, X509 *signer,
+                           const unsigned char sent_nonce[16], const char *transaction_id,
+                           EVP_PKEY *our_key, X509 *our_cert, scep_certrep *out,
+                           scep_error *e);
+void scep_certrep_clear(scep_certrep *r);
+
+/* ---- Key store internals (keystore.c) ----------------------------------- */
+/* Store key + cert (+ chain) under name atomically (meta renamed last).
+ * Capacity is checked again here. If replace is non-NULL that key is removed
+ * after the new one is safely stored (A6; refused for the default key). */
+scep_rc scep_keystore_store(scep_keystore *ks, const char *name, EVP_PKEY *key, X509 *cert,
+                            STACK_OF(X509) *chain, scep_usage usage, const char *policy,
+                            const char *replace, scep_keyinfo *out, scep_error *e);
+/* Load a stored key and certificate (renewal). */
+scep_rc scep_keystore_load(scep_keystore *ks, const char *name, EVP_PKEY **key,
+                           X509 **cert, scep_error *e);
+/* Name of the stored key with that usage ("" if none; the default key is skipped). */
+int scep_keystore_find_usage(scep_keystore *ks, scep_usage usage, char *name, size_t n);
+
+/* Pending transactions (M12, B2): <dir>/pending/<name>.key (0600) + <name>.txn */
+typedef struct scep_txn {
+    char name[SCEP_NAME_MAX + 1];
+    char transaction_id[65];
+    int msg_type;             /* the original request type (19 or 17) */
+    unsigned polls;
+    time_t created;
+    scep_usage usage;
+    char ipsec_policy[SCEP_POLICY_MAX + 1];
+    scep_hash hash;
+    unsigned bits;
+    char subject[512];        /* RFC 2253 one-line, for the CertPoll subject */
+    char replace[SCEP_NAME_MAX + 1];
+} scep_txn;
+scep_rc scep_txn_save(scep_keystore *ks, const scep_txn *t, EVP_PKEY *key,
+                      scep_error *e);
+scep_rc scep_txn_load(scep_keystore *ks, const char *name, scep_txn *t, EVP_PKEY **key,
+                      scep_error *e);
+scep_rc scep_txn_delete(scep_keystore *ks, const char *name, scep_error *e);
+
+#endif /* SCEP_SCEP_INT_H */

@@ -1,0 +1,4 @@
+/* settings.c - placeholder, being written */
+#include "config.h"
+
+#include "scep-int.h"

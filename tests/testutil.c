@@ -1,0 +1,96 @@
+/* testutil.c - shared helpers for the CUnit test programs. */
+#include "config.h"
+
+#include "testutil.h"
+
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int tu_run_fixture(const char *suite, const tu_case *cases, int (*init)(void),
+                   int (*cleanup)(void))
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 99;
+    CU_pSuite s = CU_add_suite(suite, init, cleanup);
+    if (!s)
+        return 99;
+    for (const tu_case *c = cases; c->name; c++)
+        if (!CU_add_test(s, c->name, c->fn))
+            return 99;
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned run = CU_get_number_of_tests_run();
+    unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
+    unsigned suites_failed = CU_get_number_of_suites_failed();
+    CU_cleanup_registry();
+    if (run == 0) {
+        fprintf(stderr, "%s: no tests ran\n", suite);
+        return 99;
+    }
+    return (failed || suites_failed) ? 1 : 0;
+}
+
+int tu_run(const char *suite, const tu_case *cases)
+{
+    return tu_run_fixture(suite, cases, NULL, NULL);
+}
+
+char *tu_mkdtemp(const char *tag)
+{
+    const char *base = getenv("TMPDIR");
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s/scep-%s-XXXXXX", base && *base ? base : "/tmp", tag);
+    if (!mkdtemp(buf))
+        return NULL;
+    return strdup(buf);
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+void tu_rmtree(const char *path)
+{
+    if (path)
+        nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *tu_fixture_dir(void)
+{
+    static char buf[PATH_MAX];
+    const char *srcdir = getenv("srcdir");
+    snprintf(buf, sizeof buf, "%s/fixtures", srcdir && *srcdir ? srcdir : ".");
+    return buf;
+}
+
+unsigned char *tu_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    long n = ftell(f);
+    rewind(f);
+    unsigned char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) {
+        b[n] = 0;
+        *len = (size_t)n;
+    }
+    return b;
+}

@@ -1,0 +1,30 @@
+/* testutil.h - shared helpers for the CUnit test programs. */
+#ifndef SCEP_TESTUTIL_H
+#define SCEP_TESTUTIL_H
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <stddef.h>
+
+typedef struct tu_case {
+    const char *name;
+    void (*fn)(void);
+} tu_case;
+
+/* Run one suite of NULL-terminated cases; exit status 0 only when every
+ * assertion passed and at least one test ran (77 = skip is never used). */
+int tu_run(const char *suite, const tu_case *cases);
+/* Same, with suite setup/teardown. */
+int tu_run_fixture(const char *suite, const tu_case *cases, int (*init)(void),
+                   int (*cleanup)(void));
+
+/* A fresh temporary directory (mkdtemp under $TMPDIR or /tmp); removed
+ * recursively by tu_rmtree. Returns a static-lifetime malloc'd path. */
+char *tu_mkdtemp(const char *tag);
+void tu_rmtree(const char *path);
+/* Directory of test fixtures ($srcdir/fixtures). */
+const char *tu_fixture_dir(void);
+/* Read a whole file; NULL on error. */
+unsigned char *tu_read(const char *path, size_t *len);
+
+#endif

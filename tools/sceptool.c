@@ -1,0 +1,2 @@
+#include "scep.h"
+int main(void) { return 0; }
