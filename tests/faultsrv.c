@@ -1,0 +1,3 @@
+/* faultsrv.c - placeholder */
+#include "config.h"
+int main(void) { return 0; }

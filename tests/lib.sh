@@ -1,0 +1,1 @@
+# lib.sh - shared shell helpers for tests (placeholder)

@@ -1,0 +1,4 @@
+/* scepsrv.h - placeholder */
+#ifndef SCEP_SCEPSRV_H
+#define SCEP_SCEPSRV_H
+#endif
