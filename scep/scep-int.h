@@ -91,11 +91,14 @@ typedef struct scep_certrep {
 /* Parse and check a CertRep: CMS signature by `signer` (verified with
  * X509_PURPOSE_ANY; the Debian CA lacks digitalSignature), recipientNonce ==
  * sent nonce, transactionID == expected, messageType == CertRep; on SUCCESS
- * decrypt with (our_key, our_cert) and check the issued cert's key == our_key. */
+ * decrypt with (our_key, our_cert) -- the key and certificate that SIGNED the
+ * request, since the server envelopes to the request's signer -- and pick the
+ * issued certificate whose public key equals `new_key` (NULL = our_key; for a
+ * RenewalReq the request is signed with the old key but the new key is certified). */
 scep_rc scep_certrep_parse(const unsigned char *der, size_t len, X509 *signer,
                            const unsigned char sent_nonce[16], const char *transaction_id,
-                           EVP_PKEY *our_key, X509 *our_cert, scep_certrep *out,
-                           scep_error *e);
+                           EVP_PKEY *our_key, X509 *our_cert, EVP_PKEY *new_key,
+                           scep_certrep *out, scep_error *e);
 void scep_certrep_clear(scep_certrep *r);
 
 /* ---- Key store internals (keystore.c) ----------------------------------- */
