@@ -16,6 +16,10 @@
  * DESIGN.md section 2). Created once (thread-safe); NULL on failure. */
 OSSL_LIB_CTX *scep_libctx(void);
 void scep_libctx_free(void);
+/* Digest fetched once from scep_libctx() by OpenSSL name ("SHA1", "SHA224",
+ * "SHA256", "SHA384", "SHA512"); owned by the context (valid until
+ * scep_libctx_free); NULL if unknown. */
+const EVP_MD *scep_libctx_digest(const char *name);
 
 /* ---- Keys and CSR (csr.c) ----------------------------------------------- */
 /* RSA key of `bits`; `cancel` (may be NULL) aborts generation when it becomes
