@@ -377,6 +377,58 @@ scep_rc scep_read_file(const char *path, char **data, size_t *len, scep_error *e
 /* fsync a directory. */
 scep_rc scep_fsync_dir(const char *dir, scep_error *e);
 
+/* ------------------------------------------------------------------------ */
+/* Request history (T2-T4): the last N transactions, persisted.             */
+/* ------------------------------------------------------------------------ */
+#define SCEP_HISTORY_MAX 20
+typedef enum scep_hist_state { SCEP_HIST_WAITING = 1, SCEP_HIST_INPROGRESS = 2,
+                               SCEP_HIST_ERROR = 3, SCEP_HIST_COMPLETED = 4 } scep_hist_state;
+typedef enum scep_hist_source { SCEP_SRC_MANUAL = 1, SCEP_SRC_AUTO = 2 } scep_hist_source;
+
+typedef struct scep_hist_entry {
+    uint32_t index;                 /* 1..4294967295, wraps to 1 */
+    char name[SCEP_NAME_MAX + 1];
+    scep_hist_source source;
+    scep_hist_state state;
+    scep_rc code;                   /* SCEP_OK unless state is error */
+    long http_status;
+    int fail_info;                  /* -1 = none */
+    char text[256];                 /* raw cause, never a secret */
+    char transaction_id[65];
+    unsigned polls;
+    time_t requested;               /* scheduled (waiting) or request time */
+    time_t completed;               /* 0 until completed/error */
+} scep_hist_entry;
+
+typedef struct scep_history scep_history;
+/* Load (or start empty) the history kept in `path`; max rows (T4: 20). */
+scep_rc scep_history_open(const char *path, unsigned max, scep_history **out, scep_error *e);
+void scep_history_close(scep_history *h);
+/* Append a row (the oldest is dropped when full); returns it (valid until the
+ * next add). Not saved until scep_history_save. */
+scep_hist_entry *scep_history_add(scep_history *h, const char *name, scep_hist_source src,
+                                  scep_hist_state state, time_t requested);
+scep_hist_entry *scep_history_find(scep_history *h, uint32_t index);
+/* Rows oldest first: i in [0, count). */
+unsigned scep_history_count(const scep_history *h);
+scep_hist_entry *scep_history_at(scep_history *h, unsigned i);
+uint32_t scep_history_last_index(const scep_history *h); /* 0 = none yet */
+unsigned scep_history_max(const scep_history *h);
+/* Record a result on a row: completed (code SCEP_OK) or error with detail. */
+void scep_history_finish(scep_hist_entry *row, const scep_error *err, time_t when);
+scep_rc scep_history_save(scep_history *h, scep_error *e);
+
+/* ------------------------------------------------------------------------ */
+/* Commands from the local config (M9, X4): no shell, with a timeout.       */
+/* ------------------------------------------------------------------------ */
+/* Split `cmdline` on blanks (double quotes group words; no other shell syntax),
+ * run it with the environment variables in `env` ("NAME=value", NULL-terminated)
+ * added to a minimal PATH, wait at most timeout seconds (then SIGTERM, SIGKILL).
+ * SCEP_E_COMMAND with the exit status / signal / timeout in the text. Blocking:
+ * call it on the worker thread. */
+scep_rc scep_run_command(const char *cmdline, const char *const *env, unsigned timeout,
+                         scep_error *e);
+
 #ifdef __cplusplus
 }
 #endif
