@@ -44,6 +44,8 @@ scep_rc scep_cert_fpr_hex(X509 *x, char out[SCEP_FPR_HEX_LEN + 1]);
 void scep_cert_fill_info(X509 *x, scep_keyinfo *k);
 /* PEM of one certificate (malloc'd). */
 scep_rc scep_cert_to_pem(X509 *x, char **pem, size_t *len, scep_error *e);
+/* Read the first PEM certificate of a file (SCEP_E_IO on failure). */
+scep_rc scep_cert_read_file(const char *path, X509 **out, scep_error *e);
 
 /* ---- GetCACert (cacert.c) ----------------------------------------------- */
 typedef struct scep_ca {
@@ -117,6 +119,33 @@ scep_rc scep_keystore_load(scep_keystore *ks, const char *name, EVP_PKEY **key,
                            X509 **cert, scep_error *e);
 /* Name of the stored key with that usage ("" if none; the default key is skipped). */
 int scep_keystore_find_usage(scep_keystore *ks, scep_usage usage, char *name, size_t n);
+/* Key store directory layout (keystore.c, txn.c). */
+#define SCEP_KS_KEY ".key"         /* PEM PKCS#8, 0600 */
+#define SCEP_KS_CRT ".crt"         /* PEM, 0644 */
+#define SCEP_KS_CHAIN ".chain.pem" /* CA chain, 0644, optional */
+#define SCEP_KS_META ".meta"       /* index, usage...: written last (commit point) */
+#define SCEP_KS_NEXTINDEX ".nextindex" /* highest index ever issued */
+#define SCEP_KS_INDEX_MAX 2147483647u  /* an SNMP index is an Integer32 > 0 */
+/* "<dir>/<name><sfx><sfx2>" into buf; -1 (buf "") when it does not fit. */
+int scep_ks_file(const char *dir, const char *name, const char *sfx, const char *sfx2,
+                 char *buf, size_t n);
+/* Metadata text of k; length or -1. */
+int scep_ks_meta_format(const scep_keyinfo *k, int has_chain, char *buf, size_t n);
+scep_rc scep_ks_write_nextindex(const char *dir, uint32_t last, scep_error *e);
+/* Complete a committed in-place replacement (<name>.meta.new exists). */
+scep_rc scep_ks_roll_forward(const char *dir, const char *name, scep_error *e);
+/* Read every key of dir (sorted by index, malloc'd). *last: in, the highest
+ * index known; out, the highest ever issued. cleanup: complete committed
+ * replacements, remove orphans and temp files. */
+scep_rc scep_ks_scan(const char *dir, int cleanup, uint32_t *last, scep_keyinfo **keys,
+                     size_t *n, scep_error *e);
+/* Create dir with mode 0700, or tighten an existing one to 0700 (warning logged). */
+scep_rc scep_dir_ensure_private(const char *dir, scep_error *e);
+/* Net-SNMP-config-like "key value" lines: next pair of a mutable buffer (blank
+ * lines and # comments skipped, value = rest of the line); 1 or 0 at the end. */
+int scep_kv_next(char **cur, char **key, char **val);
+/* Strict decimal in [lo, hi]; 0 or -1. */
+int scep_parse_num(const char *s, long long lo, long long hi, long long *out);
 
 /* Pending transactions (M12, B2): <dir>/pending/<name>.key (0600) + <name>.txn */
 typedef struct scep_txn {
