@@ -101,26 +101,28 @@ scep_rc scep_check_url(const char *url, size_t len, scep_error *e)
     else if (len >= 8 && strncasecmp(url, "https://", 8) == 0)
         skip = 8;
     else
-        return scep_error_set(e, SCEP_E_BAD_URL, "server URL must start with http:// or "
-                                                 "https://");
+        return scep_error_set(e, SCEP_E_BAD_URL,
+                              "server URL must start with http:// or "
+                              "https://");
     p = url + skip;
     end = url + len;
     auth_end = p;
     while (auth_end < end && *auth_end != '/' && *auth_end != '?' && *auth_end != '#')
         auth_end++;
     if (memchr(p, '@', (size_t)(auth_end - p)))
-        return scep_error_set(e, SCEP_E_BAD_URL, "user info in the server URL is not "
-                                                 "supported");
+        return scep_error_set(e, SCEP_E_BAD_URL,
+                              "user info in the server URL is not "
+                              "supported");
     if (p < auth_end && *p == '[') {
         const char *rb = memchr(p, ']', (size_t)(auth_end - p));
 
         if (!rb || !ipv6_ok(p + 1, (size_t)(rb - p - 1)))
             return scep_error_set(e, SCEP_E_BAD_URL, "bad IPv6 literal in server URL");
-        host = p;
         host_end = rb + 1;
         if (host_end < auth_end && *host_end != ':')
-            return scep_error_set(e, SCEP_E_BAD_URL, "junk after IPv6 literal in server "
-                                                     "URL");
+            return scep_error_set(e, SCEP_E_BAD_URL,
+                                  "junk after IPv6 literal in server "
+                                  "URL");
     } else {
         host = p;
         host_end = memchr(p, ':', (size_t)(auth_end - p));
@@ -134,7 +136,6 @@ scep_rc scep_check_url(const char *url, size_t len, scep_error *e)
         if (!port_ok(port, (size_t)(auth_end - port)))
             return scep_error_set(e, SCEP_E_BAD_URL, "bad port in server URL (1..65535)");
     }
-    (void)host;
     return SCEP_OK;
 }
 
@@ -247,12 +248,14 @@ scep_rc scep_settings_validate(const scep_settings *s, scep_error *e)
         return rc;
     if (!field_ok(s->ca_pin, sizeof s->ca_pin) ||
         scep_check_fingerprint(s->ca_pin, strlen(s->ca_pin), NULL))
-        return scep_error_set(e, SCEP_E_INVALID, "CA fingerprint pin is not a SHA-256 "
-                                                 "fingerprint");
+        return scep_error_set(e, SCEP_E_INVALID,
+                              "CA fingerprint pin is not a SHA-256 "
+                              "fingerprint");
     if (!field_ok(s->ca_seen, sizeof s->ca_seen) ||
         scep_check_fingerprint(s->ca_seen, strlen(s->ca_seen), NULL))
-        return scep_error_set(e, SCEP_E_INVALID, "recorded CA fingerprint is not a SHA-256 "
-                                                 "fingerprint");
+        return scep_error_set(e, SCEP_E_INVALID,
+                              "recorded CA fingerprint is not a SHA-256 "
+                              "fingerprint");
     if (!field_ok(s->cacert_bundle, sizeof s->cacert_bundle))
         return scep_error_set(e, SCEP_E_INVALID, "bad CA bundle path");
     /* The proxy may be "host:port" or a URL of any scheme libcurl knows. */

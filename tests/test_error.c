@@ -51,7 +51,8 @@ static void test_t3_strings(void)
     CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_KEYSTORE_FULL),
                            "Key and certificate registration limit");
     CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_TCP), "Communication error (TCP ERROR)");
-    CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_TIMEOUT), "Communication error (TCP ERROR)");
+    CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_TIMEOUT),
+                           "Communication error (TCP ERROR)");
     CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_HTTP),
                            "Communication error (TCP ERROR <HTTP status>)");
     for (int i = 0; i <= 4; i++) {
@@ -62,9 +63,11 @@ static void test_t3_strings(void)
     }
     CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_CA_FINGERPRINT), "CA fingerprint mismatch");
     CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_CA_CHANGED), "CA certificate changed");
-    CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_BAD_SIGNATURE), "Response signature invalid");
+    CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_BAD_SIGNATURE),
+                           "Response signature invalid");
     CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_NONCE_MISMATCH), "Nonce mismatch");
-    CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_TRANSID_MISMATCH), "Transaction ID mismatch");
+    CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_TRANSID_MISMATCH),
+                           "Transaction ID mismatch");
     CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_MALFORMED), "Malformed response");
     CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_TLS_VERIFY), "TLS verification failed");
     CU_ASSERT_STRING_EQUAL(scep_strerror(SCEP_E_KEYGEN), "Key generation failed");

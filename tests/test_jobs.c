@@ -233,7 +233,7 @@ static void test_free_cancels(void)
     scep_jobq_free(q); /* must not wait the 10 s the long job would take */
     CU_ASSERT(time(NULL) - t0 < 5);
     CU_ASSERT_TRUE(R.saw_cancel);
-    CU_ASSERT_EQUAL(R.nran, 2); /* 2..4 never ran */
+    CU_ASSERT_EQUAL(R.nran, 2);  /* 2..4 never ran */
     CU_ASSERT_EQUAL(R.ndone, 5); /* every arg freed exactly once */
     CU_ASSERT_EQUAL(R.cancelled[0], 0);
     CU_ASSERT_EQUAL(R.cancelled[1], 1);

@@ -14,7 +14,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#define URL_OK(u) CU_ASSERT_EQUAL(scep_check_url((u), strlen(u), NULL), SCEP_OK)
+#define URL_OK(u)  CU_ASSERT_EQUAL(scep_check_url((u), strlen(u), NULL), SCEP_OK)
 #define URL_BAD(u) CU_ASSERT_EQUAL(scep_check_url((u), strlen(u), NULL), SCEP_E_BAD_URL)
 
 static void test_url(void)
@@ -84,7 +84,8 @@ static void test_port_timeout(void)
     CU_ASSERT_EQUAL(scep_check_timeout(-5, NULL), SCEP_E_INVALID);
 }
 
-static const char FPR[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+static const char FPR[] =
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 static const char FPR_COLON[] = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
                                 "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff";
 
@@ -160,10 +161,10 @@ static void test_settings_validate(void)
 }
 
 /* ---- M1-M7 ---- */
-#define NAME_OK(n) CU_ASSERT_EQUAL(scep_check_name((n), strlen(n), NULL), SCEP_OK)
+#define NAME_OK(n)  CU_ASSERT_EQUAL(scep_check_name((n), strlen(n), NULL), SCEP_OK)
 #define NAME_BAD(n) CU_ASSERT_EQUAL(scep_check_name((n), strlen(n), NULL), SCEP_E_NAME)
-#define CN_OK(n) CU_ASSERT_EQUAL(scep_check_cn((n), strlen(n), NULL), SCEP_OK)
-#define CN_BAD(n) CU_ASSERT_EQUAL(scep_check_cn((n), strlen(n), NULL), SCEP_E_INVALID)
+#define CN_OK(n)    CU_ASSERT_EQUAL(scep_check_cn((n), strlen(n), NULL), SCEP_OK)
+#define CN_BAD(n)   CU_ASSERT_EQUAL(scep_check_cn((n), strlen(n), NULL), SCEP_E_INVALID)
 
 static void test_name(void)
 {
