@@ -15,13 +15,21 @@
 # in front of test_integration.
 
 # --- a private network namespace, or the documented fallback --------------
+# $SHELL, when it is a POSIX shell (make passes the user's login shell on,
+# which may be fish or csh), else /bin/sh. Also runs the hooks.
+case "${SHELL##*/}" in
+sh | dash | bash | ksh | mksh | yash | busybox) SCEP_SH=$SHELL ;;
+*) SCEP_SH=/bin/sh ;;
+esac
+export SCEP_SH
+
 if [ -z "$SCEP_IN_NETNS" ]; then
-    _sh=${SHELL:-/bin/sh}
+    _sh=$SCEP_SH
     if command -v ip >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1; then
         if unshare -n true 2>/dev/null; then
-            exec unshare -n env SCEP_IN_NETNS=1 "$_sh" "$0" "$@"
+            exec unshare -n env SCEP_IN_NETNS=1 SCEP_NETNS_HOW="unshare -n" "$_sh" "$0" "$@"
         elif unshare -rn true 2>/dev/null; then
-            exec unshare -rn env SCEP_IN_NETNS=1 "$_sh" "$0" "$@"
+            exec unshare -rn env SCEP_IN_NETNS=1 SCEP_NETNS_HOW="unshare -rn" "$_sh" "$0" "$@"
         fi
     fi
     SCEP_IN_NETNS=0
@@ -41,7 +49,7 @@ if [ "$SCEP_IN_NETNS" = 1 ]; then
         echo "integration: cannot bring up lo in the namespace" >&2
         exit 99
     fi
-    echo "integration: running in a private network namespace (only lo)"
+    echo "integration: running in a private network namespace (${SCEP_NETNS_HOW:-set up by the caller}, only lo)"
 else
     echo "integration: no network namespace available, falling back to 127.0.0.1 on random ports"
 fi
@@ -187,7 +195,7 @@ else
 fi
 
 # --- hooks: integration.d/*.sh ----------------------------------------------
-# Each hook runs with $SHELL in this namespace and environment. Its last
+# Each hook runs with $SCEP_SH ($SHELL) in this namespace and environment. Its last
 # "N passed, M failed" line is added to the counts; a hook without one
 # counts as one test decided by its exit status. Its output is prefixed with
 # its name.
@@ -200,7 +208,7 @@ for hook in "$srcdir"/integration.d/*.sh; do
     fi
     echo "== hook $name"
     out=$tmp/hook-$name.out
-    timeout --foreground -k 10 "${SCEP_INTEGRATION_TIMEOUT:-900}" "${SHELL:-/bin/sh}" "$hook" >"$out" 2>&1
+    timeout --foreground -k 10 "${SCEP_INTEGRATION_TIMEOUT:-900}" "$SCEP_SH" "$hook" >"$out" 2>&1
     rc=$?
     sed "s|^|$name: |" "$out"
     counts=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' "$out" |
