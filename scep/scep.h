@@ -210,6 +210,10 @@ typedef scep_rc (*scep_transport_fn)(void *ctx, const scep_settings *s,
 scep_rc scep_http_curl(void *ctx, const scep_settings *s, const scep_http_req *req,
                        scep_http_resp *resp, scep_error *e);
 void scep_http_resp_free(scep_http_resp *r);
+/* "OpenSSL 3.0.x ..., libcurl 7.88.1" (static buffer). */
+const char *scep_version_info(void);
+/* Overwrite a secret in memory (OPENSSL_cleanse). */
+void scep_wipe(void *p, size_t n);
 /* Process-wide init/cleanup (curl_global_init, OpenSSL lib ctx). */
 scep_rc scep_global_init(void);
 void scep_global_cleanup(void);

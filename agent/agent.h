@@ -1,0 +1,194 @@
+/*
+ * agent.h - the SNMP glue of scepagentd (DESIGN.md section 1): shared state and
+ * the functions the MIB group files export. Only agent/ includes Net-SNMP.
+ *
+ * Threading: everything here runs on the Net-SNMP (main) thread. Work that
+ * blocks (key generation, HTTP) runs on the backend's worker thread and comes
+ * back through scep_jobq_dispatch(), called from a register_readfd() callback.
+ */
+#ifndef SCEP_AGENT_H
+#define SCEP_AGENT_H
+
+#include "scep.h"
+
+#include <limits.h>
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <sys/types.h>
+
+/* The MIB root, written once (SPEC.md section 8): netSnmpPlaypen.7237.
+ * Move it here (and in the MIB's MODULE-IDENTITY) when the project has a PEN. */
+#define SCEPC_ROOT_OID 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 7237
+#define SCEPC_OID(...) {SCEPC_ROOT_OID, __VA_ARGS__}
+
+/* ---- local configuration (conf.c): never settable over SNMP (X4) --------- */
+#define AGENT_MAX_POLICIES 16
+#define AGENT_CMD_MAX 1024
+
+typedef struct agent_hook {
+    char install_dir[PATH_MAX]; /* per-usage copy of key/cert/chain ("" = none) */
+    uid_t owner;                /* (uid_t)-1 = unchanged */
+    gid_t group;                /* (gid_t)-1 = unchanged */
+    unsigned mode;              /* of the installed key copy; 0 = 0600 */
+    char reload_cmd[AGENT_CMD_MAX]; /* argv, split on blanks, no shell */
+} agent_hook;
+
+typedef struct agent_conf {
+    char keystore_dir[PATH_MAX];
+    unsigned keystore_capacity;
+    char default_key[SCEP_NAME_MAX + 1];
+    char policies[AGENT_MAX_POLICIES][SCEP_POLICY_MAX + 1];
+    unsigned n_policies;
+    agent_hook hooks[5];        /* indexed by scep_usage 1..4 */
+    char restart_cmd[AGENT_CMD_MAX];
+    unsigned cmd_timeout;       /* seconds for restart/reload commands */
+    char cacert_bundle[PATH_MAX];
+    char proxy[SCEP_URL_MAX + 1];
+    char agentx_socket[256];
+    unsigned ping_interval;     /* AgentX ping interval, seconds */
+    char state_dir[PATH_MAX];   /* settings, history, auto secret */
+    char export_dir[PATH_MAX];  /* config copy files (T5) */
+    unsigned trap_queue_max;    /* notifications kept while the master is away */
+    char default_url[SCEP_URL_MAX + 1]; /* initial server URL before any SET */
+} agent_conf;
+
+void agent_conf_defaults(agent_conf *c);
+/* Parse the file; on error nothing in *c changes and a message is logged. */
+int agent_conf_load(const char *path, agent_conf *c);
+int agent_conf_policy_known(const agent_conf *c, const char *name);
+/* NULL-terminated list for scep_params_validate (static storage). */
+const char *const *agent_conf_policy_list(const agent_conf *c);
+
+/* ---- state written over SNMP and persisted (state.c) --------------------- */
+typedef struct agent_auto {
+    int enable;            /* A1 */
+    unsigned char start[11]; /* DateAndTime of the first run */
+    size_t start_len;      /* 0, 8 or 11 */
+    int jitter;            /* A2 */
+    unsigned poll_count;   /* A3 */
+    unsigned poll_interval;
+    unsigned interval;     /* A4: seconds, 0 = once */
+    int restart;           /* A5 */
+    int delete_previous;   /* A6 */
+    unsigned renew_days;   /* B4: 0 = off */
+    scep_params p;         /* A7: its own parameters (challenge in a 0600 file) */
+} agent_auto;
+
+typedef struct agent_state {
+    char url[SCEP_URL_MAX + 1];
+    unsigned port;
+    unsigned timeout;
+    char ca_pin[SCEP_FPR_HEX_LEN + 1];
+    char ca_seen[SCEP_FPR_HEX_LEN + 1]; /* TOFU (not writable) */
+    agent_auto autoreq;
+    unsigned notify_bits;  /* bit n = scepcNotifyEnable bit n */
+    unsigned warn_days;    /* scepcExpiryWarnDays */
+} agent_state;
+
+/* The manual request (M1-M7, not persisted: M11). */
+typedef struct agent_manual {
+    scep_params p;
+    long spin_lock;
+} agent_manual;
+
+void agent_state_defaults(agent_state *s);
+int agent_state_load(const char *dir, agent_state *s);
+/* Write the whole state atomically (temp + fsync + rename); the auto challenge
+ * goes to its own 0600 file. */
+int agent_state_save(const char *dir, const agent_state *s);
+
+/* ---- the running agent --------------------------------------------------- */
+typedef struct agent {
+    agent_conf conf;
+    const char *conf_path;
+    agent_state st;
+    agent_manual manual;
+    scep_keystore *ks;
+    scep_jobq *jobs;
+    struct scep_history *hist;
+    int connected;         /* AgentX session to the master is up */
+} agent;
+
+extern agent g_agent;
+
+int agent_init(const char *conf_path);
+/* scep_settings for a client from the SNMP state + local config (agent.c). */
+void agent_client_settings(scep_settings *s);
+void agent_shutdown(void);
+void agent_reload(void);          /* SIGHUP */
+
+/* ---- SET staging (stage.c): one PDU's effect, all-or-nothing ------------- */
+/* The state the PDU being SET would produce. Handlers write into it in
+ * RESERVE1, check consistency against it in RESERVE2; the first ACTION swaps
+ * it in, UNDO restores, COMMIT persists and runs the queued actions. */
+typedef struct agent_stage {
+    agent_state st;
+    agent_manual manual;
+    int trigger;          /* scepcReqTrigger enroll(2) in this PDU */
+    int restart;          /* scepcReqRestart restart(2) in this PDU */
+    int delete_key;       /* scepcKeyRowAction delete(2): key index */
+    uint32_t delete_index;
+    int spin_seen;        /* the spin lock was part of this PDU */
+    int dirty_state;      /* agent_state changed: persist at COMMIT */
+} agent_stage;
+
+/* The stage of the PDU of reqinfo (created at its first RESERVE1). NULL and a
+ * resourceUnavailable error when another SET is in progress. */
+agent_stage *agent_stage_get(netsnmp_agent_request_info *reqinfo,
+                             netsnmp_request_info *req);
+/* Called by every handler for ACTION/UNDO/COMMIT/FREE: the stage engine does
+ * each once per PDU. */
+void agent_stage_action(netsnmp_agent_request_info *reqinfo);
+void agent_stage_undo(netsnmp_agent_request_info *reqinfo);
+void agent_stage_commit(netsnmp_agent_request_info *reqinfo);
+void agent_stage_free(netsnmp_agent_request_info *reqinfo);
+/* Dispatch of the four modes above, for handlers. Returns 1 if handled. */
+int agent_stage_mode(netsnmp_agent_request_info *reqinfo);
+
+/* ---- value checks shared by handlers (snmputil.c) ------------------------ */
+/* Each returns SNMP_ERR_NOERROR or the error to set on the request. */
+int agent_check_string(const netsnmp_variable_list *v, size_t min, size_t max);
+int agent_check_int(const netsnmp_variable_list *v, long min, long max);
+int agent_check_uint(const netsnmp_variable_list *v, unsigned long min, unsigned long max);
+int agent_check_truth(const netsnmp_variable_list *v);
+/* Copy an OCTET STRING value into a NUL-terminated buffer (length checked before). */
+void agent_copy_string(const netsnmp_variable_list *v, char *dst, size_t n);
+/* time_t -> DateAndTime (11 octets, local time with UTC offset). */
+size_t agent_dateandtime(time_t t, unsigned char out[11]);
+/* DateAndTime (8 or 11 octets) -> time_t; -1 if invalid. */
+time_t agent_dateandtime_parse(const unsigned char *in, size_t len);
+/* Answer a GET for a string / integer. */
+void agent_set_string(netsnmp_request_info *r, const char *s);
+void agent_set_octets(netsnmp_request_info *r, const void *p, size_t n);
+void agent_set_int(netsnmp_request_info *r, u_char type, long v);
+
+/* ---- MIB groups (one file each) ------------------------------------------ */
+void mib_settings_init(void);   /* scepcSettings */
+void mib_request_init(void);    /* scepcRequest */
+void mib_auto_init(void);       /* scepcAuto */
+void mib_history_init(void);    /* scepcHistory */
+void mib_keys_init(void);       /* scepcKeyStore */
+void mib_notify_init(void);     /* scepcNotifyCtl + sending */
+void mib_keys_refresh(void);    /* after the key store changed */
+/* Delete the key with that scepcKeyIndex (COMMIT of scepcKeyRowAction). */
+void agent_keys_delete(uint32_t index);
+
+/* ---- enrollment glue (enroll.c) ------------------------------------------ */
+void agent_enroll_init(void);
+/* Validate that a manual request may be queued now (M8, M10): 0 or an SNMP
+ * error (inconsistentValue) with a reason logged. */
+int agent_enroll_check(const agent_stage *stg);
+/* Queue the manual request in the stage (at COMMIT). */
+void agent_enroll_queue_manual(const agent_manual *m);
+/* Run the restart command (M9) off the SNMP thread. */
+void agent_restart_queue(const char *why);
+
+/* ---- notifications (notify.c) -------------------------------------------- */
+enum { AGENT_NOTIFY_PENDING = 0, AGENT_NOTIFY_STORE_FULL = 1, AGENT_NOTIFY_FAILED = 2,
+       AGENT_NOTIFY_OBTAINED = 3, AGENT_NOTIFY_EXPIRING = 4 };
+void agent_notify_history(int which, uint32_t hist_index);
+void agent_notify_key(int which, uint32_t key_index);
+void agent_notify_connected(int up);
+
+#endif /* SCEP_AGENT_H */

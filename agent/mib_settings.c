@@ -1,0 +1,163 @@
+/*
+ * mib_settings.c - scepcSettings (SPEC.md S1-S4, X6): server URL, port,
+ * timeout, CA pin (read-write, persisted), CA fingerprint in use, local time.
+ *
+ * The pattern every scalar group follows: a scalar_group registration and one
+ * handler that switches on the column; RESERVE1 checks type/length/value and
+ * writes into the stage; RESERVE2 checks consistency against the staged state
+ * of the whole PDU; the other SET modes go to the stage engine (stage.c).
+ */
+#include "config.h"
+
+#include "agent.h"
+
+#include <string.h>
+
+enum { COL_URL = 1, COL_PORT = 2, COL_TIMEOUT = 3, COL_PIN = 4, COL_FPR = 5, COL_TIME = 6 };
+
+static const char *fingerprint_in_use(void)
+{
+    return g_agent.st.ca_pin[0] ? g_agent.st.ca_pin : g_agent.st.ca_seen;
+}
+
+static void get_one(netsnmp_request_info *r, int col)
+{
+    unsigned char dt[11];
+    switch (col) {
+    case COL_URL:
+        agent_set_string(r, g_agent.st.url);
+        break;
+    case COL_PORT:
+        agent_set_int(r, ASN_UNSIGNED, (long)g_agent.st.port);
+        break;
+    case COL_TIMEOUT:
+        agent_set_int(r, ASN_UNSIGNED, (long)g_agent.st.timeout);
+        break;
+    case COL_PIN:
+        agent_set_string(r, g_agent.st.ca_pin);
+        break;
+    case COL_FPR:
+        agent_set_string(r, fingerprint_in_use());
+        break;
+    case COL_TIME:
+        agent_set_octets(r, dt, agent_dateandtime(scep_now(), dt));
+        break;
+    default:
+        netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT);
+    }
+}
+
+/* RESERVE1: syntax and range, then the new value goes into the stage. */
+static int reserve1(agent_stage *stg, const netsnmp_variable_list *v, int col)
+{
+    char buf[SCEP_URL_MAX + 1];
+    int err;
+    switch (col) {
+    case COL_URL:
+        if ((err = agent_check_string(v, 0, SCEP_URL_MAX)))
+            return err;
+        agent_copy_string(v, buf, sizeof buf);
+        if (strlen(buf) != v->val_len ||
+            (buf[0] && scep_check_url(buf, strlen(buf), NULL) != SCEP_OK))
+            return SNMP_ERR_WRONGVALUE;
+        snprintf(stg->st.url, sizeof stg->st.url, "%s", buf);
+        break;
+    case COL_PORT:
+        if ((err = agent_check_uint(v, 0, 65535)))
+            return err;
+        stg->st.port = (unsigned)*v->val.integer;
+        break;
+    case COL_TIMEOUT:
+        if ((err = agent_check_uint(v, SCEP_TIMEOUT_MIN, SCEP_TIMEOUT_MAX)))
+            return err;
+        stg->st.timeout = (unsigned)*v->val.integer;
+        break;
+    case COL_PIN:
+        if ((err = agent_check_string(v, 0, 95)))
+            return err;
+        if (v->val_len != 0 && v->val_len != 64 && v->val_len != 95)
+            return SNMP_ERR_WRONGLENGTH;
+        agent_copy_string(v, buf, sizeof buf);
+        if (v->val_len == 0) {
+            stg->st.ca_pin[0] = 0;
+        } else if (strlen(buf) != v->val_len ||
+                   scep_normalize_fpr(buf, v->val_len, stg->st.ca_pin) != SCEP_OK) {
+            return SNMP_ERR_WRONGVALUE;
+        } else {
+            /* The pin also replaces the fingerprint recorded on first use. */
+            memcpy(stg->st.ca_seen, stg->st.ca_pin, sizeof stg->st.ca_seen);
+        }
+        break;
+    default:
+        return SNMP_ERR_NOTWRITABLE;
+    }
+    stg->dirty_state = 1;
+    return SNMP_ERR_NOERROR;
+}
+
+/* RESERVE2, S4: while the timer is enabled (in the state the PDU produces) the
+ * server settings may not change. */
+static int reserve2(const agent_stage *stg, int col)
+{
+    if (!stg->st.autoreq.enable)
+        return SNMP_ERR_NOERROR;
+    int changed = 0;
+    switch (col) {
+    case COL_URL:
+        changed = strcmp(stg->st.url, g_agent.st.url) != 0;
+        break;
+    case COL_PORT:
+        changed = stg->st.port != g_agent.st.port;
+        break;
+    case COL_TIMEOUT:
+        changed = stg->st.timeout != g_agent.st.timeout;
+        break;
+    case COL_PIN:
+        changed = strcmp(stg->st.ca_pin, g_agent.st.ca_pin) != 0;
+        break;
+    }
+    if (changed) {
+        DEBUGMSGTL(("scepagentd/settings", "column %d refused: automatic timer enabled\n", col));
+        return SNMP_ERR_INCONSISTENTVALUE;
+    }
+    return SNMP_ERR_NOERROR;
+}
+
+static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+                   netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+    (void)h;
+    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
+        reqinfo->mode != MODE_SET_RESERVE2) {
+        agent_stage_mode(reqinfo);
+        return SNMP_ERR_NOERROR;
+    }
+    for (netsnmp_request_info *r = requests; r; r = r->next) {
+        if (r->processed)
+            continue;
+        int col = (int)r->requestvb->name[reg->rootoid_len];
+        if (reqinfo->mode == MODE_GET) {
+            get_one(r, col);
+            continue;
+        }
+        agent_stage *stg = agent_stage_get(reqinfo, r);
+        if (!stg)
+            return SNMP_ERR_NOERROR;
+        int err = reqinfo->mode == MODE_SET_RESERVE1 ? reserve1(stg, r->requestvb, col)
+                                                     : reserve2(stg, col);
+        if (err) {
+            netsnmp_set_request_error(reqinfo, r, err);
+            return SNMP_ERR_NOERROR;
+        }
+    }
+    return SNMP_ERR_NOERROR;
+}
+
+void mib_settings_init(void)
+{
+    static const oid base[] = SCEPC_OID(1, 1);
+    netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
+        "scepcSettings", handler, base, OID_LENGTH(base), HANDLER_CAN_RWRITE);
+    if (!reg || netsnmp_register_scalar_group(reg, COL_URL, COL_TIME) != MIB_REGISTERED_OK)
+        snmp_log(LOG_ERR, "cannot register scepcSettings\n");
+}

@@ -1,0 +1,121 @@
+/*
+ * stage.c - one SET PDU applied all-or-nothing (SPEC.md U2, S4).
+ *
+ * Net-SNMP calls every handler of a PDU with RESERVE1, then all with
+ * RESERVE2, then ACTION, then COMMIT (or UNDO), then FREE; an AgentX subagent
+ * gets the same phases from the master's TestSet/CommitSet/UndoSet/CleanupSet.
+ * The handlers write the new values into a staged copy of the state in
+ * RESERVE1, so that RESERVE2 checks consistency against the state the whole
+ * PDU would produce (S4: one PDU may disable the timer and change the URL).
+ * The first ACTION swaps the staged state in; UNDO restores the saved one;
+ * the first COMMIT persists it and runs what the PDU triggered.
+ */
+#include "config.h"
+
+#include "agent.h"
+
+#include <string.h>
+
+static struct {
+    int active;
+    long transid;
+    int applied;
+    int committed;
+    agent_stage stage;
+    agent_state saved_st;
+    agent_manual saved_manual;
+} S;
+
+static long transid_of(netsnmp_agent_request_info *reqinfo)
+{
+    return reqinfo && reqinfo->asp && reqinfo->asp->pdu ? reqinfo->asp->pdu->transid : 0;
+}
+
+agent_stage *agent_stage_get(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *req)
+{
+    long id = transid_of(reqinfo);
+    if (S.active && S.transid != id) {
+        if (req)
+            netsnmp_set_request_error(reqinfo, req, SNMP_ERR_RESOURCEUNAVAILABLE);
+        return NULL;
+    }
+    if (!S.active) {
+        memset(&S, 0, sizeof S);
+        S.active = 1;
+        S.transid = id;
+        S.stage.st = g_agent.st;
+        S.stage.manual = g_agent.manual;
+    }
+    return &S.stage;
+}
+
+void agent_stage_action(netsnmp_agent_request_info *reqinfo)
+{
+    if (!S.active || S.transid != transid_of(reqinfo) || S.applied)
+        return;
+    S.saved_st = g_agent.st;
+    S.saved_manual = g_agent.manual;
+    g_agent.st = S.stage.st;
+    g_agent.manual = S.stage.manual;
+    if (S.stage.spin_seen) /* TestAndIncr: the value wraps to 0 after 2147483647 */
+        g_agent.manual.spin_lock =
+            g_agent.manual.spin_lock == 2147483647L ? 0 : g_agent.manual.spin_lock + 1;
+    S.applied = 1;
+}
+
+void agent_stage_undo(netsnmp_agent_request_info *reqinfo)
+{
+    if (!S.active || S.transid != transid_of(reqinfo) || !S.applied)
+        return;
+    g_agent.st = S.saved_st;
+    g_agent.manual = S.saved_manual;
+    S.applied = 0;
+}
+
+void agent_stage_commit(netsnmp_agent_request_info *reqinfo)
+{
+    if (!S.active || S.transid != transid_of(reqinfo) || !S.applied || S.committed)
+        return;
+    S.committed = 1;
+    if (S.stage.dirty_state)
+        agent_state_save(g_agent.conf.state_dir, &g_agent.st);
+    if (S.stage.trigger) {
+        agent_enroll_queue_manual(&g_agent.manual);
+        /* M11, X2: the challenge is used once and not kept in memory. */
+        scep_wipe(g_agent.manual.p.challenge, sizeof g_agent.manual.p.challenge);
+    }
+    if (S.stage.restart)
+        agent_restart_queue("scepcReqRestart");
+    if (S.stage.delete_key)
+        agent_keys_delete(S.stage.delete_index);
+}
+
+void agent_stage_free(netsnmp_agent_request_info *reqinfo)
+{
+    if (!S.active || S.transid != transid_of(reqinfo))
+        return;
+    /* The staged copy may hold a challenge: wipe it. */
+    scep_wipe(&S.stage, sizeof S.stage);
+    scep_wipe(&S.saved_manual, sizeof S.saved_manual);
+    memset(&S, 0, sizeof S);
+}
+
+int agent_stage_mode(netsnmp_agent_request_info *reqinfo)
+{
+    switch (reqinfo->mode) {
+    case MODE_SET_ACTION:
+        agent_stage_action(reqinfo);
+        return 1;
+    case MODE_SET_UNDO:
+        agent_stage_undo(reqinfo);
+        return 1;
+    case MODE_SET_COMMIT:
+        agent_stage_commit(reqinfo);
+        return 1;
+    case MODE_SET_FREE:
+        agent_stage_free(reqinfo);
+        return 1;
+    default:
+        return 0;
+    }
+}
