@@ -125,7 +125,7 @@ static scep_rc parse_pem(const unsigned char *buf, size_t len, STACK_OF(X509) *s
         p7 = PEM_read_bio_PKCS7(b, NULL, NULL, NULL);
         if (!p7) {
             rc = scep_error_set(e, SCEP_E_CACERT,
-                                "GetCACert: PEM body holds no certificate: ");
+                                "GetCACert: PEM body holds no certificate");
             scep_error_add_openssl(e);
             goto out;
         }

@@ -223,9 +223,11 @@ static scep_rc map_curl_error(CURLcode cc, const sink *body, const char *errbuf,
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
         return scep_error_set(e, SCEP_E_BAD_URL, "%s: %s", op, why);
-    case CURLE_PEER_FAILED_VERIFICATION: /* == CURLE_SSL_CACERT since 7.62 */
-    case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+        return scep_error_set(e, SCEP_E_TLS_VERIFY,
+                              "%s: cannot verify the server: CA bundle unusable: %s", op, why);
+    case CURLE_PEER_FAILED_VERIFICATION: /* == CURLE_SSL_CACERT since 7.62 */
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
@@ -263,6 +265,8 @@ scep_rc scep_http_curl(void *ctx, const scep_settings *s, const scep_http_req *r
 
     if (resp)
         memset(resp, 0, sizeof *resp);
+    if (e)
+        e->http_status = 0; /* this call's status only (scep_error_set keeps it) */
     if (!s || !req || !resp || !valid_operation(req->operation))
         return scep_error_set(e, SCEP_E_INVALID, "HTTP request: invalid arguments");
     if (!scheme_ok(s->url))

@@ -739,6 +739,7 @@ static void test_http_closed_port(void)
 
     CU_ASSERT_NOT_EQUAL_FATAL(port, 0);
     memset(&e, 0, sizeof e);
+    e.http_status = 404; /* stale from an earlier call: must be reset */
     snprintf(s.url, sizeof s.url, "http://127.0.0.1:%u/scep", port);
     CU_ASSERT_EQUAL(scep_http_curl(NULL, &s, &CAPS_REQ, &resp, &e), SCEP_E_TCP);
     CU_ASSERT_EQUAL(e.code, SCEP_E_TCP);
@@ -1019,6 +1020,7 @@ static void test_http_https(void)
     /* A missing bundle file. */
     snprintf(s.cacert_bundle, sizeof s.cacert_bundle, "%s/missing.pem", dir);
     CU_ASSERT_EQUAL(https_get(&s, "127.0.0.1", port, &resp, &e), SCEP_E_TLS_VERIFY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "CA bundle"));
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
 
