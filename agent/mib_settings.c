@@ -127,6 +127,7 @@ static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
                    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
     (void)h;
+    (void)reg;
     if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
         reqinfo->mode != MODE_SET_RESERVE2) {
         agent_stage_mode(reqinfo);
@@ -135,7 +136,7 @@ static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
     for (netsnmp_request_info *r = requests; r; r = r->next) {
         if (r->processed)
             continue;
-        int col = (int)r->requestvb->name[reg->rootoid_len];
+        int col = (int)r->requestvb->name[r->requestvb->name_length - 2]; /* base.col.0 */
         if (reqinfo->mode == MODE_GET) {
             get_one(r, col);
             continue;

@@ -31,13 +31,30 @@ static long transid_of(netsnmp_agent_request_info *reqinfo)
     return reqinfo && reqinfo->asp && reqinfo->asp->pdu ? reqinfo->asp->pdu->transid : 0;
 }
 
+static void reset(void)
+{
+    /* The staged copy may hold a challenge: wipe it. */
+    scep_wipe(&S, sizeof S);
+    memset(&S, 0, sizeof S);
+}
+
+static void commit(void);
+
 agent_stage *agent_stage_get(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *req)
 {
     long id = transid_of(reqinfo);
     if (S.active && S.transid != id) {
-        if (req)
-            netsnmp_set_request_error(reqinfo, req, SNMP_ERR_RESOURCEUNAVAILABLE);
-        return NULL;
+        if (reqinfo->mode != MODE_SET_RESERVE1) { /* a later phase of an unknown PDU */
+            if (req)
+                netsnmp_set_request_error(reqinfo, req, SNMP_ERR_RESOURCEUNAVAILABLE);
+            return NULL;
+        }
+        /* A new PDU while the previous one never finished (the master went
+         * away between phases): what was applied stays, then start afresh. */
+        DEBUGMSGTL(("scepagentd/stage", "stale stage %ld replaced by %ld\n", S.transid, id));
+        if (S.applied && !S.committed)
+            commit();
+        reset();
     }
     if (!S.active) {
         memset(&S, 0, sizeof S);
@@ -69,13 +86,20 @@ void agent_stage_undo(netsnmp_agent_request_info *reqinfo)
         return;
     g_agent.st = S.saved_st;
     g_agent.manual = S.saved_manual;
-    S.applied = 0;
+    reset();
 }
 
 void agent_stage_commit(netsnmp_agent_request_info *reqinfo)
 {
     if (!S.active || S.transid != transid_of(reqinfo) || !S.applied || S.committed)
         return;
+    commit();
+    /* An AgentX subagent gets no FREE after a successful COMMIT. */
+    reset();
+}
+
+static void commit(void)
+{
     S.committed = 1;
     if (S.stage.dirty_state)
         agent_state_save(g_agent.conf.state_dir, &g_agent.st);
@@ -94,10 +118,7 @@ void agent_stage_free(netsnmp_agent_request_info *reqinfo)
 {
     if (!S.active || S.transid != transid_of(reqinfo))
         return;
-    /* The staged copy may hold a challenge: wipe it. */
-    scep_wipe(&S.stage, sizeof S.stage);
-    scep_wipe(&S.saved_manual, sizeof S.saved_manual);
-    memset(&S, 0, sizeof S);
+    reset();
 }
 
 int agent_stage_mode(netsnmp_agent_request_info *reqinfo)
