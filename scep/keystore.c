@@ -104,7 +104,8 @@ static void rebuild_byname(scep_keystore *ks)
 {
     for (size_t i = 0; i < ks->n; i++)
         ks->byname[i] = i;
-    qsort_r(ks->byname, ks->n, sizeof *ks->byname, cmp_byname, ks->keys);
+    if (ks->n > 1)
+        qsort_r(ks->byname, ks->n, sizeof *ks->byname, cmp_byname, ks->keys);
 }
 
 static scep_keyinfo *find(const scep_keystore *ks, const char *name)

@@ -262,7 +262,7 @@ static int cmp_str(const void *a, const void *b)
 
 static int strvec_has(const strvec *sv, const char *s)
 {
-    return bsearch(&s, sv->v, sv->n, sizeof *sv->v, cmp_str) != NULL;
+    return sv->n && bsearch(&s, sv->v, sv->n, sizeof *sv->v, cmp_str) != NULL;
 }
 
 /* Sorted names of the entries of dir that are not directories. */
@@ -306,7 +306,7 @@ out:
     closedir(d);
     if (rc)
         strvec_free(sv);
-    else
+    else if (sv->n)
         qsort(sv->v, sv->n, sizeof *sv->v, cmp_str);
     return rc;
 }
@@ -527,7 +527,8 @@ scep_rc scep_ks_scan(const char *dir, int cleanup, uint32_t *lastp, scep_keyinfo
         scep_fsync_dir(dir, NULL);
 
     /* sort by index; give duplicates (copied files) fresh indexes */
-    qsort(keys, n, sizeof *keys, cmp_index);
+    if (n)
+        qsort(keys, n, sizeof *keys, cmp_index);
     last = read_nextindex(dir);
     if (*lastp > last)
         last = *lastp;
