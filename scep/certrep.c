@@ -20,12 +20,12 @@
 #include <openssl/err.h>
 #include <string.h>
 
-#define OID_MESSAGE_TYPE "2.16.840.1.113733.1.9.2"
-#define OID_PKI_STATUS "2.16.840.1.113733.1.9.3"
-#define OID_FAIL_INFO "2.16.840.1.113733.1.9.4"
+#define OID_MESSAGE_TYPE    "2.16.840.1.113733.1.9.2"
+#define OID_PKI_STATUS      "2.16.840.1.113733.1.9.3"
+#define OID_FAIL_INFO       "2.16.840.1.113733.1.9.4"
 #define OID_RECIPIENT_NONCE "2.16.840.1.113733.1.9.6"
-#define OID_TRANSACTION_ID "2.16.840.1.113733.1.9.7"
-#define OID_FAIL_INFO_TEXT "1.3.6.1.5.5.7.24.1"
+#define OID_TRANSACTION_ID  "2.16.840.1.113733.1.9.7"
+#define OID_FAIL_INFO_TEXT  "1.3.6.1.5.5.7.24.1"
 
 /* The single value of a signed attribute, NULL when absent. */
 static const ASN1_TYPE *get_attr(PKCS7_SIGNER_INFO *si, const char *oid)
@@ -162,13 +162,13 @@ static scep_rc read_status(PKCS7_SIGNER_INFO *si, scep_certrep *out, scep_error 
 }
 
 /* SUCCESS: decrypt the envelope and find the certificate of `want`. */
-static scep_rc read_certs(BIO *content, EVP_PKEY *our_key, X509 *our_cert,
-                          EVP_PKEY *want, scep_certrep *out, scep_error *e)
+static scep_rc read_certs(BIO *content, EVP_PKEY *our_key, X509 *our_cert, EVP_PKEY *want,
+                          scep_certrep *out, scep_error *e)
 {
     PKCS7 *env = NULL, *deg = NULL;
     BIO *plain = BIO_new(BIO_s_mem());
     const unsigned char *data;
-    STACK_OF(X509) *certs;
+    STACK_OF(X509) * certs;
     long n;
     scep_rc rc = SCEP_OK;
 
@@ -177,7 +177,8 @@ static scep_rc read_certs(BIO *content, EVP_PKEY *our_key, X509 *our_cert,
     n = BIO_get_mem_data(content, (char **)&data);
     env = n > 0 ? d2i_ctx(data, n) : NULL;
     if (!env || !PKCS7_type_is_enveloped(env)) {
-        rc = scep_error_set(e, SCEP_E_MALFORMED, "CertRep content is not a pkcsPKIEnvelope");
+        rc =
+            scep_error_set(e, SCEP_E_MALFORMED, "CertRep content is not a pkcsPKIEnvelope");
         scep_error_add_openssl(e);
         goto out;
     }
@@ -189,7 +190,8 @@ static scep_rc read_certs(BIO *content, EVP_PKEY *our_key, X509 *our_cert,
     n = BIO_get_mem_data(plain, (char **)&data);
     deg = n > 0 ? d2i_ctx(data, n) : NULL;
     if (!deg || !PKCS7_type_is_signed(deg) || !deg->d.sign) {
-        rc = scep_error_set(e, SCEP_E_MALFORMED, "CertRep envelope holds no certs-only PKCS#7");
+        rc = scep_error_set(e, SCEP_E_MALFORMED,
+                            "CertRep envelope holds no certs-only PKCS#7");
         scep_error_add_openssl(e);
         goto out;
     }
@@ -242,7 +244,8 @@ scep_rc scep_certrep_parse(const unsigned char *der, size_t len, X509 *signer,
     memset(out, 0, sizeof *out);
     out->fail_info = -1;
     if (!der || !signer || !sent_nonce || !transaction_id || !our_key || !our_cert)
-        return scep_error_set(e, SCEP_E_INVALID, "CertRep check needs signer, nonce, "
+        return scep_error_set(e, SCEP_E_INVALID,
+                              "CertRep check needs signer, nonce, "
                               "transactionID, key and certificate");
     if (len == 0 || len > 0x7fffffff || !(p7 = d2i_ctx(der, (long)len))) {
         rc = scep_error_set(e, SCEP_E_MALFORMED, "CertRep is not DER PKCS#7");
@@ -264,12 +267,14 @@ scep_rc scep_certrep_parse(const unsigned char *der, size_t len, X509 *signer,
     }
     if (strcmp(buf, "3") != 0) {
         sanitize(buf, text, sizeof text);
-        rc = scep_error_set(e, SCEP_E_MALFORMED, "messageType \"%s\" is not CertRep (3)", text);
+        rc = scep_error_set(e, SCEP_E_MALFORMED, "messageType \"%s\" is not CertRep (3)",
+                            text);
         goto out;
     }
     if (!get_string(si, OID_TRANSACTION_ID, out->transaction_id,
                     sizeof out->transaction_id)) {
-        rc = scep_error_set(e, SCEP_E_TRANSID_MISMATCH, "CertRep without a valid transactionID");
+        rc = scep_error_set(e, SCEP_E_TRANSID_MISMATCH,
+                            "CertRep without a valid transactionID");
         goto out;
     }
     if (strcmp(out->transaction_id, transaction_id) != 0) {

@@ -190,7 +190,7 @@ static int add_subject(X509_REQ *req, const scep_params *p)
 }
 
 /* subjectAltName: iPAddress when the CN is an IPv4/IPv6 literal, else dNSName. */
-static int add_san(STACK_OF(X509_EXTENSION) **exts, const char *cn)
+static int add_san(STACK_OF(X509_EXTENSION) * *exts, const char *cn)
 {
     GENERAL_NAMES *gens = GENERAL_NAMES_new();
     GENERAL_NAME *gen = GENERAL_NAME_new();
@@ -233,7 +233,7 @@ out:
  * The IPsec policy name is a local binding (stored with the key in the key
  * store); nothing policy-specific goes into the request.
  */
-static int add_usage(STACK_OF(X509_EXTENSION) **exts, scep_usage usage)
+static int add_usage(STACK_OF(X509_EXTENSION) * *exts, scep_usage usage)
 {
     ASN1_BIT_STRING *ku = ASN1_BIT_STRING_new();
     EXTENDED_KEY_USAGE *eku = NULL;
@@ -278,8 +278,7 @@ out:
     return ok;
 }
 
-scep_rc scep_csr_build(EVP_PKEY *k, const scep_params *p, X509_REQ **out,
-                       scep_error *e)
+scep_rc scep_csr_build(EVP_PKEY *k, const scep_params *p, X509_REQ **out, scep_error *e)
 {
     STACK_OF(X509_EXTENSION) *exts = NULL;
     X509_REQ *req = NULL;
@@ -291,10 +290,12 @@ scep_rc scep_csr_build(EVP_PKEY *k, const scep_params *p, X509_REQ **out,
     if (!k || !p || !p->cn[0])
         return scep_error_set(e, SCEP_E_INVALID, "CSR needs a key and a common name");
     if (p->usage < SCEP_USAGE_NONE || p->usage > SCEP_USAGE_DOT1X)
-        return scep_error_set(e, SCEP_E_INVALID, "unknown key usage target %d", (int)p->usage);
+        return scep_error_set(e, SCEP_E_INVALID, "unknown key usage target %d",
+                              (int)p->usage);
     md = scep_hash_md(p->hash);
     if (!md)
-        return scep_error_set(e, SCEP_E_INVALID, "unsupported signature hash %d", (int)p->hash);
+        return scep_error_set(e, SCEP_E_INVALID, "unsupported signature hash %d",
+                              (int)p->hash);
 
     req = X509_REQ_new_ex(scep_libctx(), NULL);
     what = "allocation";
@@ -316,8 +317,8 @@ scep_rc scep_csr_build(EVP_PKEY *k, const scep_params *p, X509_REQ **out,
     if (!X509_REQ_add_extensions(req, exts))
         goto fail;
     if (p->challenge[0]) {
-        int type = is_printable_string(p->challenge) ? V_ASN1_PRINTABLESTRING
-                                                     : V_ASN1_UTF8STRING;
+        int type =
+            is_printable_string(p->challenge) ? V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING;
         what = "challengePassword";
         if (!X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, type,
                                        (const unsigned char *)p->challenge,

@@ -71,7 +71,8 @@ static void create_locked(void)
         ERR_error_string_n(err, reason, sizeof reason);
         scep_log(SCEP_LOG_WARNING,
                  "OpenSSL legacy provider not available (%s): DES-CBC CertRep "
-                 "envelopes cannot be decrypted", reason);
+                 "envelopes cannot be decrypted",
+                 reason);
         ERR_clear_error();
     }
     for (size_t i = 0; i < N_MD; i++)

@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OID_MESSAGE_TYPE "2.16.840.1.113733.1.9.2"
-#define OID_SENDER_NONCE "2.16.840.1.113733.1.9.5"
+#define OID_MESSAGE_TYPE   "2.16.840.1.113733.1.9.2"
+#define OID_SENDER_NONCE   "2.16.840.1.113733.1.9.5"
 #define OID_TRANSACTION_ID "2.16.840.1.113733.1.9.7"
 
 static void hex_lower(const unsigned char *in, size_t n, char *out)
@@ -74,7 +74,8 @@ scep_rc scep_selfsigned(EVP_PKEY *k, const X509_REQ *csr, X509 **out, scep_error
 
     *out = NULL;
     if (!k || !csr || !md)
-        return scep_error_set(e, SCEP_E_INVALID, "self-signed certificate needs a key and a CSR");
+        return scep_error_set(e, SCEP_E_INVALID,
+                              "self-signed certificate needs a key and a CSR");
     if (scep_random(rnd, sizeof rnd) != 0)
         return scep_error_set(e, SCEP_E_CRYPTO, "no random bytes for the serial number");
     rnd[0] &= 0x7f; /* positive */
@@ -88,8 +89,8 @@ scep_rc scep_selfsigned(EVP_PKEY *k, const X509_REQ *csr, X509 **out, scep_error
         !X509_set_subject_name(x, X509_REQ_get_subject_name(csr)) ||
         !X509_set_issuer_name(x, X509_REQ_get_subject_name(csr)) ||
         !X509_time_adj_ex(X509_getm_notBefore(x), 0, -3600, &now) ||
-        !X509_time_adj_ex(X509_getm_notAfter(x), 1, 0, &now) ||
-        !X509_set_pubkey(x, k) || X509_sign(x, k, md) <= 0) {
+        !X509_time_adj_ex(X509_getm_notAfter(x), 1, 0, &now) || !X509_set_pubkey(x, k) ||
+        X509_sign(x, k, md) <= 0) {
         rc = scep_error_set(e, SCEP_E_CRYPTO, "cannot build the self-signed certificate");
         scep_error_add_openssl(e);
         goto out;
@@ -163,8 +164,8 @@ out:
     return rc;
 }
 
-static int add_attr(PKCS7_SIGNER_INFO *si, const char *oid, int type,
-                    const void *data, int len)
+static int add_attr(PKCS7_SIGNER_INFO *si, const char *oid, int type, const void *data,
+                    int len)
 {
     ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
     int ok = obj && X509at_add1_attr_by_OBJ(&si->auth_attr, obj, type, data, len) != NULL;
@@ -241,7 +242,8 @@ scep_rc scep_msg_build(scep_msg_in *m, unsigned char **der, size_t *len, scep_er
     *der = NULL;
     *len = 0;
     if (!m || !m->signer_cert || !m->signer_key || !m->recipient)
-        return scep_error_set(e, SCEP_E_INVALID, "pkiMessage needs a signer and a recipient");
+        return scep_error_set(e, SCEP_E_INVALID,
+                              "pkiMessage needs a signer and a recipient");
     switch (m->type) {
     case SCEP_MSG_PKCSREQ:
     case SCEP_MSG_RENEWALREQ:
@@ -257,7 +259,8 @@ scep_rc scep_msg_build(scep_msg_in *m, unsigned char **der, size_t *len, scep_er
         break;
     case SCEP_MSG_CERTPOLL:
         if (!m->ca || !m->poll_subject)
-            return scep_error_set(e, SCEP_E_INVALID, "CertPoll needs the CA and the subject");
+            return scep_error_set(e, SCEP_E_INVALID,
+                                  "CertPoll needs the CA and the subject");
         if (!issuer_and_subject(X509_get_subject_name(m->ca), m->poll_subject, &data,
                                 &data_len)) {
             rc = scep_error_set(e, SCEP_E_CRYPTO, "cannot encode IssuerAndSubject");
@@ -283,8 +286,8 @@ scep_rc scep_msg_build(scep_msg_in *m, unsigned char **der, size_t *len, scep_er
         goto out;
     }
 
-    rc = envelope(data, data_len, m->recipient, m->cipher ? m->cipher : "AES-256-CBC",
-                  &env, &env_len, e);
+    rc = envelope(data, data_len, m->recipient, m->cipher ? m->cipher : "AES-256-CBC", &env,
+                  &env_len, e);
     if (rc)
         goto out;
     rc = sign(m, env, env_len, &out, &out_len, e);
