@@ -14,6 +14,11 @@
  * DES (legacy provider) is available and fetched algorithms come from there.
  * The SCEP attributes are handled by OID (no NIDs are registered, so there is
  * no process-wide state to set up).
+ *
+ * signingTime and the validity of the self-signed signer use the wall clock,
+ * not the injectable scheduler clock (scep_now()): the server compares them with
+ * its own time (failInfo badTime), so a test moving the scheduler's time must
+ * not change what goes on the wire.
  */
 #include "config.h"
 
@@ -24,6 +29,7 @@
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define OID_MESSAGE_TYPE   "2.16.840.1.113733.1.9.2"
 #define OID_SENDER_NONCE   "2.16.840.1.113733.1.9.5"
@@ -69,7 +75,7 @@ scep_rc scep_selfsigned(EVP_PKEY *k, const X509_REQ *csr, X509 **out, scep_error
     BIGNUM *bn = NULL;
     unsigned char rnd[16];
     const EVP_MD *md = scep_libctx_digest("SHA256");
-    time_t now = scep_now();
+    time_t now = time(NULL); /* wall clock, see the top of the file */
     scep_rc rc = SCEP_OK;
 
     *out = NULL;
@@ -202,7 +208,7 @@ static scep_rc sign(scep_msg_in *m, const unsigned char *env, int env_len,
                                PKCS7_BINARY | PKCS7_NOSMIMECAP | PKCS7_PARTIAL);
     if (!si)
         goto fail;
-    t = X509_time_adj_ex(NULL, 0, 0, &(time_t){scep_now()});
+    t = X509_time_adj_ex(NULL, 0, 0, &(time_t){time(NULL)});
     if (!t || !PKCS7_add0_attrib_signing_time(si, t))
         goto fail;
     t = NULL;

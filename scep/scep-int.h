@@ -83,7 +83,8 @@ typedef struct scep_msg_in {
 scep_rc scep_transaction_id(EVP_PKEY *k, char out[65]);
 /* Self-signed certificate for signing a PKCSReq (RFC 8894 2.3). */
 scep_rc scep_selfsigned(EVP_PKEY *k, const X509_REQ *csr, X509 **out, scep_error *e);
-/* Build the DER pkiMessage; fills m->sender_nonce and transaction_id. */
+/* Build the DER pkiMessage; fills m->sender_nonce and transaction_id (when
+ * empty). digest/cipher NULL = "SHA256"/"AES-256-CBC". *der: OPENSSL_free. */
 scep_rc scep_msg_build(scep_msg_in *m, unsigned char **der, size_t *len, scep_error *e);
 
 typedef struct scep_certrep {
@@ -94,8 +95,8 @@ typedef struct scep_certrep {
     X509 *cert;               /* SUCCESS: the issued certificate matching our key */
     STACK_OF(X509) *certs;    /* SUCCESS: all certificates in the reply */
 } scep_certrep;
-/* Parse and check a CertRep: CMS signature by `signer` (verified with
- * X509_PURPOSE_ANY; the Debian CA lacks digitalSignature), recipientNonce ==
+/* Parse and check a CertRep: CMS signature by `signer` itself (PKCS7_NOINTERN;
+ * no chain or purpose check, the Debian CA lacks digitalSignature), recipientNonce ==
  * sent nonce, transactionID == expected, messageType == CertRep; on SUCCESS
  * decrypt with (our_key, our_cert) -- the key and certificate that SIGNED the
  * request, since the server envelopes to the request's signer -- and pick the

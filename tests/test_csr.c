@@ -437,6 +437,7 @@ static void test_transaction_id(void)
     CU_ASSERT_STRING_EQUAL(a, want);
 }
 
+/* The scheduler clock must not move what goes on the wire. */
 static time_t fixed_clock(void *ctx)
 {
     (void)ctx;
@@ -457,18 +458,21 @@ static void test_selfsigned(void)
     X509 *x = NULL, *y = NULL;
     scep_error e;
 
+    time_t t0 = time(NULL);
     scep_set_clock(fixed_clock, NULL);
     CU_ASSERT_EQUAL_FATAL(scep_selfsigned(key1024, r, &x, &e), SCEP_OK);
     CU_ASSERT_EQUAL_FATAL(scep_selfsigned(key1024, r, &y, &e), SCEP_OK);
     scep_set_clock(NULL, NULL);
+    time_t t1 = time(NULL);
     CU_ASSERT_EQUAL(X509_verify(x, key1024), 1);
     CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_subject_name(x), X509_REQ_get_subject_name(r)),
                     0);
     CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(x)), 0);
     CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(x), key1024), 1);
     CU_ASSERT_EQUAL(X509_get_version(x), X509_VERSION_3);
-    CU_ASSERT_EQUAL(asn1_epoch(X509_get0_notBefore(x)), 1700000000 - 3600);
-    CU_ASSERT_EQUAL(asn1_epoch(X509_get0_notAfter(x)), 1700000000 + 86400);
+    time_t nb = asn1_epoch(X509_get0_notBefore(x)), na = asn1_epoch(X509_get0_notAfter(x));
+    CU_ASSERT(nb >= t0 - 3600 && nb <= t1 - 3600);
+    CU_ASSERT(na >= t0 + 86400 && na <= t1 + 86400);
     const ASN1_INTEGER *s1 = X509_get0_serialNumber(x), *s2 = X509_get0_serialNumber(y);
     CU_ASSERT_NOT_EQUAL(ASN1_INTEGER_cmp(s1, s2), 0); /* random */
     BIGNUM *bn = ASN1_INTEGER_to_BN(s1, NULL);
@@ -503,6 +507,7 @@ typedef struct decoded {
     char type[8], tid[80];
     unsigned char nonce[16];
     int md_nid, cipher_nid, n_certs;
+    time_t signing_time;
     unsigned char *data; /* decrypted messageData */
     long data_len;
 } decoded;
@@ -539,9 +544,11 @@ static int server_decode(const unsigned char *der, size_t len, decoded *d)
     t = PKCS7_get_signed_attribute(si, NID_pkcs9_contentType);
     if (!t || t->type != V_ASN1_OBJECT || OBJ_obj2nid(t->value.object) != NID_pkcs7_data)
         goto out;
-    if (!PKCS7_get_signed_attribute(si, NID_pkcs9_signingTime) ||
+    t = PKCS7_get_signed_attribute(si, NID_pkcs9_signingTime);
+    if (!t || t->type != V_ASN1_UTCTIME ||
         !PKCS7_get_signed_attribute(si, NID_pkcs9_messageDigest))
         goto out;
+    d->signing_time = asn1_epoch(t->value.utctime);
     if (!str_attr(si, OID_MESSAGE_TYPE, d->type, sizeof d->type) ||
         !str_attr(si, OID_TRANSACTION_ID, d->tid, sizeof d->tid))
         goto out;
@@ -675,8 +682,11 @@ static void test_msg_certpoll(void)
     m.signer_key = key1024;
     m.recipient = m.ca = ca_cert;
     strcpy(m.transaction_id, "0123abcd");
+    scep_set_clock(fixed_clock, NULL); /* signingTime is wall-clock time */
     CU_ASSERT_EQUAL_FATAL(scep_msg_build(&m, &der, &len, &e), SCEP_OK);
+    scep_set_clock(NULL, NULL);
     CU_ASSERT_FATAL(server_decode(der, len, &d));
+    CU_ASSERT(d.signing_time > time(NULL) - 60 && d.signing_time <= time(NULL));
     CU_ASSERT_STRING_EQUAL(d.tid, "0123abcd");
     CU_ASSERT_EQUAL(d.md_nid, NID_sha256); /* defaults */
     CU_ASSERT_EQUAL(d.cipher_nid, NID_aes_256_cbc);
