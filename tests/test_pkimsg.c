@@ -535,6 +535,142 @@ static void test_renewal(void)
     EVP_PKEY_free(newkey);
 }
 
+/* ---- CertReps captured from the real Debian scepserver ------------------ */
+
+typedef struct debian {
+    X509 *ca, *signer;
+    EVP_PKEY *key;
+    char tid[65];
+    unsigned char success_nonce[16], failure_nonce[16];
+} debian;
+
+static int hex16(const char *h, unsigned char out[16])
+{
+    for (int i = 0; i < 16; i++) {
+        unsigned v;
+        if (sscanf(h + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (unsigned char)v;
+    }
+    return 0;
+}
+
+static FILE *fx_open(const char *name, const char *mode)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", tu_fixture_dir(), name);
+    return fopen(path, mode);
+}
+
+static int debian_load(debian *d)
+{
+    char line[256], hex[65];
+    memset(d, 0, sizeof d[0]);
+    FILE *f = fx_open("fault-debian-ca.der", "rb");
+    if (f) {
+        d->ca = d2i_X509_fp(f, NULL);
+        fclose(f);
+    }
+    if ((f = fx_open("fault-debian-signer.pem", "r"))) {
+        d->signer = PEM_read_X509(f, NULL, NULL, NULL);
+        fclose(f);
+    }
+    if ((f = fx_open("fault-debian-key.pem", "r"))) {
+        d->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+        fclose(f);
+    }
+    int got = 0;
+    if ((f = fx_open("fault-debian.txt", "r"))) {
+        while (fgets(line, sizeof line, f)) {
+            if (sscanf(line, "tid %64s", d->tid) == 1)
+                got |= 1;
+            else if (sscanf(line, "success-nonce %32s", hex) == 1 &&
+                     hex16(hex, d->success_nonce) == 0)
+                got |= 2;
+            else if (sscanf(line, "failure-nonce %32s", hex) == 1 &&
+                     hex16(hex, d->failure_nonce) == 0)
+                got |= 4;
+        }
+        fclose(f);
+    }
+    return d->ca && d->signer && d->key && got == 7 ? 0 : -1;
+}
+
+static void debian_free(debian *d)
+{
+    X509_free(d->ca);
+    X509_free(d->signer);
+    EVP_PKEY_free(d->key);
+}
+
+static unsigned char *fx_read(const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", tu_fixture_dir(), name);
+    return tu_read(path, len);
+}
+
+static void test_debian_success(void)
+{
+    debian d;
+    size_t len = 0;
+    scep_certrep out;
+    scep_error e;
+    memset(&out, 0, sizeof out);
+    CU_ASSERT_EQUAL_FATAL(debian_load(&d), 0);
+    unsigned char *der = fx_read("fault-debian-success.der", &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(der);
+    /* SHA-1 signature by a CA without digitalSignature, DES-CBC envelope */
+    scep_rc rc = scep_certrep_parse(der, len, d.ca, d.success_nonce, d.tid, d.key, d.signer,
+                                    NULL, &out, &e);
+    CU_ASSERT_EQUAL(rc, SCEP_OK);
+    CU_ASSERT_EQUAL(out.status, SCEP_STATUS_SUCCESS);
+    CU_ASSERT_PTR_NOT_NULL(out.cert);
+    if (out.cert) {
+        CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(out.cert), d.key), 1);
+        CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_issuer_name(out.cert),
+                                      X509_get_subject_name(d.ca)), 0);
+        CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_subject_name(out.cert),
+                                      X509_get_subject_name(d.signer)), 0);
+    }
+    scep_certrep_clear(&out);
+    memset(&out, 0, sizeof out);
+    /* the same reply checked against the other request's nonce */
+    CU_ASSERT_EQUAL(scep_certrep_parse(der, len, d.ca, d.failure_nonce, d.tid, d.key,
+                                       d.signer, NULL, &out, &e),
+                    SCEP_E_NONCE_MISMATCH);
+    scep_certrep_clear(&out);
+    memset(&out, 0, sizeof out);
+    /* and against a CA it does not come from */
+    CU_ASSERT_EQUAL(scep_certrep_parse(der, len, ca.cert, d.success_nonce, d.tid, d.key,
+                                       d.signer, NULL, &out, &e),
+                    SCEP_E_BAD_SIGNATURE);
+    scep_certrep_clear(&out);
+    free(der);
+    debian_free(&d);
+}
+
+static void test_debian_failure(void)
+{
+    debian d;
+    size_t len = 0;
+    scep_certrep out;
+    scep_error e;
+    memset(&out, 0, sizeof out);
+    CU_ASSERT_EQUAL_FATAL(debian_load(&d), 0);
+    unsigned char *der = fx_read("fault-debian-failure.der", &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(der);
+    CU_ASSERT_EQUAL(scep_certrep_parse(der, len, d.ca, d.failure_nonce, d.tid, d.key,
+                                       d.signer, NULL, &out, &e),
+                    SCEP_OK);
+    CU_ASSERT_EQUAL(out.status, SCEP_STATUS_FAILURE);
+    CU_ASSERT_EQUAL(out.fail_info, 2);
+    CU_ASSERT_PTR_NULL(out.cert);
+    scep_certrep_clear(&out);
+    free(der);
+    debian_free(&d);
+}
+
 int main(void)
 {
     static const tu_case cases[] = {
@@ -563,6 +699,8 @@ int main(void)
         {"request to the CA refused by RA server", test_ra_enc_required},
         {"CertPoll: same transactionID, IssuerAndSubject", test_certpoll},
         {"RenewalReq: old signer, new key", test_renewal},
+        {"Debian scepserver SUCCESS (DES, SHA-1)", test_debian_success},
+        {"Debian scepserver FAILURE badRequest", test_debian_failure},
         {NULL, NULL}};
     return tu_run_fixture("pkimsg", cases, suite_init, suite_clean);
 }
