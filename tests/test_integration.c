@@ -576,7 +576,7 @@ static void test_fault_pending_then_success(void)
 {
     fx f;
     faultsrv s;
-    CU_ASSERT_EQUAL_FATAL(fault_enroll(&f, &s, "pending:3", NULL, NULL, "pend"),
+    CU_ASSERT_EQUAL_FATAL(fault_enroll(&f, &s, "pending:2", NULL, NULL, "pend"),
                           SCEP_E_PENDING);
     char tid[65];
     memcpy(tid, f.r.transaction_id, sizeof tid);
