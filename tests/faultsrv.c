@@ -290,9 +290,13 @@ static int read_request(int fd, request *r)
     *sp2 = 0;
     char *target = sp1 + 1;
     long clen = 0;
-    for (char *h = eol; h; h = strstr(h + 2, "\r\n"))
+    int expect = 0;
+    for (char *h = eol; h; h = strstr(h + 2, "\r\n")) {
         if (strncasecmp(h + 2, "Content-Length:", 15) == 0)
             clen = strtol(h + 17, NULL, 10);
+        else if (strncasecmp(h + 2, "Expect:", 7) == 0)
+            expect = 1; /* only 100-continue exists */
+    }
     if (clen < 0 || clen > MAX_BODY) {
         rc = 413;
         goto out;
@@ -314,6 +318,8 @@ static int read_request(int fd, request *r)
         }
         size_t got = body_have < (size_t)clen ? body_have : (size_t)clen;
         memcpy(r->msg, body, got);
+        if (expect && got < (size_t)clen)
+            send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
         while (got < (size_t)clen) {
             ssize_t n = recv(fd, r->msg + got, (size_t)clen - got, 0);
             if (n < 0 && errno == EINTR && !stop_flag)
@@ -678,6 +684,14 @@ static int setup_ca(server *s, unsigned bits, int ra, int valid_days)
             fprintf(stderr, "faultsrv: %s\n", err);
             return -1;
         }
+    }
+    if (!ra && s->ca.enc) { /* a state dir made with --ra, used without it */
+        EVP_PKEY_free(s->ca.enc_key);
+        EVP_PKEY_free(s->ca.sig_key);
+        X509_free(s->ca.enc);
+        X509_free(s->ca.sig);
+        s->ca.enc_key = s->ca.sig_key = NULL;
+        s->ca.enc = s->ca.sig = NULL;
     }
     if (ra && !s->ca.enc) {
         fprintf(stderr, "faultsrv: the CA in %s has no RA\n", s->state_dir);
