@@ -241,7 +241,7 @@ unsigned scep_caps_parse(const char *body, size_t len);
 /* Strongest offered: digest SHA-512 > SHA-384 > SHA-256 > SHA-224 > SHA-1 (SHA-1 if
  * nothing); cipher AES > DES3 > DES. Names as OpenSSL algorithm names. */
 const char *scep_caps_digest(unsigned caps);  /* "SHA512" ... "SHA1" */
-const char *scep_caps_cipher(unsigned caps);  /* "AES-256-CBC", "DES-EDE3-CBC", "DES-CBC" */
+const char *scep_caps_cipher(unsigned caps);  /* "AES-128-CBC" (RFC 8894 AES), "DES-EDE3-CBC", "DES-CBC" */
 /* "AES DES3 POSTPKIOperation ..." for display. Returns buf. */
 const char *scep_caps_format(unsigned caps, char *buf, size_t len);
 

@@ -1,6 +1,315 @@
-/* test_client.c - placeholder */
+/*
+ * test_client.c - the client flow (client.c) with the HTTP transport injected
+ * (DESIGN.md section 3): an in-process SCEP server (scepsrv) answers, so the
+ * choice of POST/GET, digest and cipher, renewal signing, cancellation and the
+ * content-type check are tested without a socket.
+ */
 #include "config.h"
 
+#include "scep-int.h"
+#include "scepsrv.h"
 #include "testutil.h"
-static void placeholder(void) { CU_PASS("placeholder"); }
-int main(void) { return tu_run("client", (tu_case[]){{"placeholder", placeholder}, {NULL, NULL}}); }
+
+#include <openssl/pem.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct server {
+    scepsrv_ca ca;
+    const char *caps;
+    const char *content_type; /* of PKIOperation answers */
+    int gets, posts, calls;
+    scepsrv_req last;         /* the last decoded pkiMessage */
+    int fail_transport;
+} server;
+
+static int unbase64(const char *b64, unsigned char **out, size_t *len)
+{
+    size_t n = strlen(b64);
+    *out = malloc(n + 1);
+    if (!*out)
+        return -1;
+    int got = EVP_DecodeBlock(*out, (const unsigned char *)b64, (int)n);
+    if (got < 0)
+        return -1;
+    while (n > 0 && b64[n - 1] == '=') { /* DecodeBlock counts padding */
+        got--;
+        n--;
+    }
+    *len = (size_t)got;
+    return 0;
+}
+
+static scep_rc answer(server *srv, const unsigned char *der, size_t len, scep_http_resp *resp,
+                      scep_error *e)
+{
+    char err[256];
+    scepsrv_req_clear(&srv->last);
+    if (scepsrv_decode(&srv->ca, der, len, &srv->last, err, sizeof err) != 0)
+        return scep_error_set(e, SCEP_E_INTERNAL, "scepsrv_decode: %s", err);
+    X509 *issued = srv->last.csr ? scepsrv_issue_csr(&srv->ca, srv->last.csr) : NULL;
+    scepsrv_reply rep = {.status = SCEPSRV_SUCCESS, .issued = issued};
+    unsigned char *out = NULL;
+    size_t outlen = 0;
+    int rc = scepsrv_certrep(&srv->ca, &srv->last, &rep, &out, &outlen, err, sizeof err);
+    X509_free(issued);
+    if (rc != 0)
+        return scep_error_set(e, SCEP_E_INTERNAL, "scepsrv_certrep: %s", err);
+    resp->body = malloc(outlen);
+    memcpy(resp->body, out, outlen);
+    resp->body_len = outlen;
+    OPENSSL_free(out);
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", srv->content_type);
+    return SCEP_OK;
+}
+
+static scep_rc transport(void *ctx, const scep_settings *s, const scep_http_req *req,
+                         scep_http_resp *resp, scep_error *e)
+{
+    (void)s;
+    server *srv = ctx;
+    srv->calls++;
+    if (srv->fail_transport)
+        return scep_error_set(e, SCEP_E_TCP, "injected connect failure");
+    resp->status = 200;
+    if (!strcmp(req->operation, "GetCACaps")) {
+        resp->body = (unsigned char *)strdup(srv->caps);
+        resp->body_len = strlen(srv->caps);
+        snprintf(resp->content_type, sizeof resp->content_type, "text/plain");
+        return SCEP_OK;
+    }
+    if (!strcmp(req->operation, "GetCACert")) {
+        unsigned char *der = NULL;
+        size_t len = 0;
+        const char *ct = NULL;
+        if (scepsrv_cacert(&srv->ca, &der, &len, &ct) != 0)
+            return scep_error_set(e, SCEP_E_INTERNAL, "scepsrv_cacert");
+        resp->body = malloc(len);
+        memcpy(resp->body, der, len);
+        resp->body_len = len;
+        OPENSSL_free(der);
+        snprintf(resp->content_type, sizeof resp->content_type, "%s", ct);
+        return SCEP_OK;
+    }
+    if (req->body) {
+        srv->posts++;
+        return answer(srv, req->body, req->body_len, resp, e);
+    }
+    srv->gets++;
+    unsigned char *der = NULL;
+    size_t len = 0;
+    if (!req->message || unbase64(req->message, &der, &len) != 0) {
+        free(der);
+        return scep_error_set(e, SCEP_E_INTERNAL, "GET without a base64 message");
+    }
+    scep_rc rc = answer(srv, der, len, resp, e);
+    free(der);
+    return rc;
+}
+
+typedef struct fx {
+    server srv;
+    scep_settings s;
+    scep_params p;
+    scep_client *c;
+    scep_keystore *ks;
+    char *dir;
+    scep_error e;
+    scep_enroll_result r;
+} fx;
+
+static void fx_open(fx *f, const char *caps, int with_ra)
+{
+    memset(f, 0, sizeof *f);
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(scepsrv_ca_init(&f->srv.ca, "test CA", 2048, with_ra, err, sizeof err), 0);
+    f->srv.caps = caps;
+    f->srv.content_type = "application/x-pki-message";
+    scep_settings_init(&f->s);
+    snprintf(f->s.url, sizeof f->s.url, "http://scep.invalid/scep");
+    scep_params_init(&f->p);
+    snprintf(f->p.name, sizeof f->p.name, "k1");
+    snprintf(f->p.cn, sizeof f->p.cn, "host.example");
+    snprintf(f->p.challenge, sizeof f->p.challenge, "secret");
+    f->p.bits = 1024; /* fast; key sizes are covered by test_csr and the integration test */
+    scep_error_clear(&f->e);
+    f->dir = tu_mkdtemp("client");
+    CU_ASSERT_EQUAL_FATAL(scep_keystore_open(f->dir, 10, &f->ks, &f->e), SCEP_OK);
+    CU_ASSERT_EQUAL_FATAL(scep_client_new(&f->s, &f->c, &f->e), SCEP_OK);
+    scep_client_set_transport(f->c, transport, &f->srv);
+}
+
+static void fx_close(fx *f)
+{
+    scep_client_free(f->c);
+    scep_keystore_close(f->ks);
+    scepsrv_req_clear(&f->srv.last);
+    scepsrv_ca_free(&f->srv.ca);
+    tu_rmtree(f->dir);
+    free(f->dir);
+}
+
+static void test_post_and_algorithms(void)
+{
+    fx f;
+    fx_open(&f, "POSTPKIOperation\nSHA-512\nSHA-256\nAES\nDES3\nRenewal", 0);
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL(f.srv.posts, 1);
+    CU_ASSERT_EQUAL(f.srv.gets, 0);
+    CU_ASSERT_EQUAL(f.srv.calls, 3); /* GetCACaps, GetCACert, PKIOperation */
+    CU_ASSERT_EQUAL(f.srv.last.type, SCEPSRV_PKCSREQ);
+    CU_ASSERT_STRING_EQUAL(f.srv.last.tid, f.r.transaction_id);
+    CU_ASSERT(strstr(f.srv.last.digest, "512") != NULL);         /* strongest digest */
+    CU_ASSERT(strstr(f.srv.last.cipher, "aes") != NULL ||
+              strstr(f.srv.last.cipher, "AES") != NULL);         /* AES before DES3 */
+    CU_ASSERT_TRUE(scep_keystore_exists(f.ks, "k1"));
+    fx_close(&f);
+}
+
+static void test_get_des3_sha1(void)
+{
+    fx f;
+    fx_open(&f, "DES3\nSHA-1", 0); /* no POSTPKIOperation: GET */
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL(f.srv.gets, 1);
+    CU_ASSERT_EQUAL(f.srv.posts, 0);
+    CU_ASSERT(strstr(f.srv.last.digest, "1") != NULL);
+    CU_ASSERT(strstr(f.srv.last.cipher, "ede3") != NULL || strstr(f.srv.last.cipher, "EDE3") != NULL);
+    fx_close(&f);
+}
+
+static void test_ra_chain(void)
+{
+    fx f;
+    fx_open(&f, "SCEPStandard", 1);
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL(f.srv.last.decrypted, 1); /* enveloped to the RA-enc certificate */
+    CU_ASSERT_EQUAL(f.srv.posts, 1);          /* SCEPStandard implies POST */
+    fx_close(&f);
+}
+
+static void test_renewal_signed_with_old_cert(void)
+{
+    fx f;
+    fx_open(&f, "POSTPKIOperation\nSHA-256\nAES\nRenewal", 0);
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    EVP_PKEY *old_key = NULL;
+    X509 *old_cert = NULL;
+    CU_ASSERT_EQUAL_FATAL(scep_keystore_load(f.ks, "k1", &old_key, &old_cert, &f.e), SCEP_OK);
+    scep_enroll_opts o = {.renew_name = "k1"};
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, &o, &f.r, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL(f.srv.last.type, SCEPSRV_RENEWALREQ);
+    CU_ASSERT_EQUAL(X509_cmp(f.srv.last.signer, old_cert), 0);
+    /* The new certificate certifies a new key. */
+    EVP_PKEY *new_key = NULL;
+    X509 *new_cert = NULL;
+    CU_ASSERT_EQUAL_FATAL(scep_keystore_load(f.ks, "k1", &new_key, &new_cert, &f.e), SCEP_OK);
+    CU_ASSERT_NOT_EQUAL(EVP_PKEY_eq(new_key, old_key), 1);
+    CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(new_cert), new_key), 1);
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 1);
+    EVP_PKEY_free(old_key);
+    EVP_PKEY_free(new_key);
+    X509_free(old_cert);
+    X509_free(new_cert);
+    fx_close(&f);
+}
+
+static void test_no_renewal_cap(void)
+{
+    fx f;
+    fx_open(&f, "POSTPKIOperation\nSHA-256\nAES", 0);
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    int posts = f.srv.posts;
+    scep_enroll_opts o = {.renew_name = "k1"};
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, &o, &f.r, &f.e), SCEP_E_NO_RENEWAL);
+    CU_ASSERT_EQUAL(f.srv.posts, posts);
+    fx_close(&f);
+}
+
+static void test_cancel_before_request(void)
+{
+    fx f;
+    fx_open(&f, "SCEPStandard", 0);
+    volatile int cancel = 1;
+    scep_client_set_cancel(f.c, &cancel);
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_CANCELLED);
+    CU_ASSERT_EQUAL(f.srv.calls, 0);
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
+    fx_close(&f);
+}
+
+static void test_content_type(void)
+{
+    fx f;
+    fx_open(&f, "SCEPStandard", 0);
+    f.srv.content_type = "text/html";
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_CONTENT_TYPE);
+    CU_ASSERT(strstr(f.e.text, "text/html") != NULL);
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
+    fx_close(&f);
+}
+
+static void test_transport_error(void)
+{
+    fx f;
+    fx_open(&f, "SCEPStandard", 0);
+    f.srv.fail_transport = 1;
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_TCP);
+    CU_ASSERT_EQUAL(f.srv.calls, 1);
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
+    fx_close(&f);
+}
+
+static void test_refusals_before_network(void)
+{
+    fx f;
+    fx_open(&f, "SCEPStandard", 0);
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    int calls = f.srv.calls;
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_EXISTS);
+    f.p.cn[0] = 0;
+    snprintf(f.p.name, sizeof f.p.name, "k2");
+    CU_ASSERT_NOT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    scep_enroll_opts o = {.renew_name = "nosuchkey"};
+    snprintf(f.p.cn, sizeof f.p.cn, "host.example");
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, &o, &f.r, &f.e), SCEP_E_NOT_FOUND);
+    CU_ASSERT_EQUAL(f.srv.calls, calls);
+    fx_close(&f);
+}
+
+static void test_replace_usage(void)
+{
+    fx f;
+    fx_open(&f, "SCEPStandard", 0);
+    f.p.usage = SCEP_USAGE_TLS;
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    snprintf(f.p.name, sizeof f.p.name, "k2");
+    scep_enroll_opts o = {.replace_usage = 1};
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, &o, &f.r, &f.e), SCEP_OK);
+    CU_ASSERT_STRING_EQUAL(f.r.replaced, "k1");
+    CU_ASSERT_FALSE(scep_keystore_exists(f.ks, "k1"));
+    CU_ASSERT_TRUE(scep_keystore_exists(f.ks, "k2"));
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 1);
+    fx_close(&f);
+}
+
+int main(void)
+{
+    if (scep_global_init() != SCEP_OK)
+        return 99;
+    int rc = tu_run("client", (tu_case[]){
+        {"POST, strongest digest, AES", test_post_and_algorithms},
+        {"GET when POSTPKIOperation is absent, DES3 + SHA-1", test_get_des3_sha1},
+        {"RA chain: envelope to RA-enc", test_ra_chain},
+        {"renewal signed with the current certificate", test_renewal_signed_with_old_cert},
+        {"renewal refused without Renewal", test_no_renewal_cap},
+        {"cancel before any request", test_cancel_before_request},
+        {"wrong Content-Type", test_content_type},
+        {"transport error", test_transport_error},
+        {"refusals before any request", test_refusals_before_network},
+        {"replace the key of the same usage (A6)", test_replace_usage},
+        {NULL, NULL}});
+    scepsrv_cleanup();
+    scep_global_cleanup();
+    return rc;
+}
