@@ -183,6 +183,10 @@ int agent_enroll_check(const agent_stage *stg);
 void agent_enroll_queue_manual(const agent_manual *m);
 /* Run the restart command (M9) off the SNMP thread. */
 void agent_restart_queue(const char *why);
+/* scepcReqLastHistIndex: the history row of the last accepted trigger, 0 = none. */
+uint32_t agent_enroll_last_index(void);
+/* An enrollment for that key name is queued or running (M8). */
+int agent_enroll_busy(const char *name);
 
 /* ---- notifications (notify.c) -------------------------------------------- */
 enum { AGENT_NOTIFY_PENDING = 0, AGENT_NOTIFY_STORE_FULL = 1, AGENT_NOTIFY_FAILED = 2,
