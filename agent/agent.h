@@ -174,6 +174,65 @@ void mib_keys_refresh(void);    /* after the key store changed */
 /* Delete the key with that scepcKeyIndex (COMMIT of scepcKeyRowAction). */
 void agent_keys_delete(uint32_t index);
 
+/* -- scepcHistory (mib_history.c) -- */
+/* scepcHistDetail for a result code (internalError(39) for an unknown one). */
+int agent_hist_detail(scep_rc rc);
+/* scepcHistFailInfo: none(1) for -1 (or out of range), else failInfo + 2. */
+int agent_hist_failinfo(int fail_info);
+/* The value of column col (2..12) of a history row into v; -1 for another col. */
+int mib_history_column(const scep_hist_entry *h, int col, netsnmp_variable_list *v);
+
+/* -- scepcKeyStore (mib_keys.c) -- */
+/* Re-read the key store directory (outside changes: sceptool, an operator),
+ * then mib_keys_refresh(). SIGHUP should call this one. */
+void mib_keys_reload(void);
+/* The snapshot the table serves, sorted by scepcKeyIndex (valid until the
+ * next refresh). */
+const scep_keyinfo *mib_keys_snapshot(size_t *n);
+/* The key with that index (a refresh is tried once on a miss); NULL if none. */
+const scep_keyinfo *mib_keys_lookup(uint32_t index);
+/* The value of column col (2..16) of a key row, read at scep_now(); -1 for another col. */
+int mib_keys_column(const scep_keyinfo *k, int col, netsnmp_variable_list *v);
+/* scepcKeyStore scalar col (1..4) into v; -1 for another col. */
+int mib_keys_scalar(int col, netsnmp_variable_list *v);
+/* Cut s at n octets or fewer without splitting a UTF-8 character; returns the length. */
+size_t agent_utf8_cut(const char *s, size_t n);
+
+/* -- scepcAuto (mib_auto.c) -- */
+/* Run-time status of the automatic request, set by the scheduler on the main
+ * thread. Not persisted and not in agent_state: the SET stage copies and swaps
+ * agent_state, which would lose an update made between TestSet and CommitSet. */
+typedef struct agent_auto_status {
+    int running;         /* a run is being sent or waits between polls: running(4) */
+    int finished;        /* timer on, nothing more scheduled: finished(3) */
+    time_t next_run;     /* scheduled time, random delay included; 0 = not known */
+    uint32_t failures;   /* scepcAutoFailures (since the agent started) */
+    time_t last_failed;  /* scepcAutoLastFailed; 0 = none */
+} agent_auto_status;
+extern agent_auto_status g_auto_status;
+/* NULL when the automatic request may be enabled with state s (URL, key name,
+ * CN set and valid; for usage ipsec a configured policy), else the reason. */
+const char *agent_auto_incomplete(const agent_state *s);
+/* scepcAutoStartTime: 0, or wrongLength (not 8/11) / wrongValue (impossible
+ * date); the all-zero value is stored as "not set" (start_len 0). */
+int agent_auto_set_start(agent_auto *a, const unsigned char *dt, size_t len);
+/* scepcAutoInterval: 0 or 60..4294967295. */
+int agent_auto_interval_valid(unsigned long secs);
+/* The start time as time_t, 0 when not set. */
+time_t agent_auto_start_time(const agent_auto *a);
+
+/* -- scepcConfigCopy (mib_cfgcopy.c), initialised by mib_auto_init() -- */
+void mib_cfgcopy_init(void);
+/* T5: write the exportable settings of s (no challenge, no TOFU fingerprint)
+ * to path atomically (0600). 0, or -1 with a reason in err. */
+int agent_cfg_export(const agent_state *s, const char *path, char *err, size_t errlen);
+/* T5: read path and apply it over *s (challenge and TOFU fingerprint kept);
+ * every line is checked first and on any error *s is unchanged. 0, or -1 with
+ * "line N: keyword: reason" or the file error in err. */
+int agent_cfg_import(agent_state *s, const char *path, char *err, size_t errlen);
+/* A scepcCfgFileName value: 1..255 of [A-Za-z0-9._-], no "..", no leading dot. */
+int agent_cfg_name_valid(const char *name, size_t len);
+
 /* ---- enrollment glue (enroll.c) ------------------------------------------ */
 void agent_enroll_init(void);
 /* Validate that a manual request may be queued now (M8, M10): 0 or an SNMP
@@ -194,5 +253,15 @@ enum { AGENT_NOTIFY_PENDING = 0, AGENT_NOTIFY_STORE_FULL = 1, AGENT_NOTIFY_FAILE
 void agent_notify_history(int which, uint32_t hist_index);
 void agent_notify_key(int which, uint32_t key_index);
 void agent_notify_connected(int up);
+/* scepcNotifyEnable <-> agent_state.notify_bits (bit n = BITS bit n, the MSB
+ * of the first octet is bit 0). from_octets: 0, or an SNMP error
+ * (wrongLength above 1 octet, wrongValue for a bit other than 0-4). */
+unsigned char agent_notify_bits_to_octet(unsigned bits);
+int agent_notify_bits_from_octets(const unsigned char *p, size_t len, unsigned *bits);
+/* Run the expiry check (scepcCertExpiring) soon, e.g. after the key store
+ * changed; it also runs every hour. */
+void agent_notify_expiry_soon(void);
+/* Notifications dropped because the queue was full (master away). */
+unsigned long agent_notify_dropped(void);
 
 #endif /* SCEP_AGENT_H */

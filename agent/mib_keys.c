@@ -1,7 +1,499 @@
-/* mib_keys.c - placeholder, being written */
+/*
+ * mib_keys.c - scepcKeyStore (SPEC.md T1, B5, A6): capacity, count, smallest
+ * days left, the expiry warning window (read-write, persisted) and
+ * scepcKeyTable with its row action (delete).
+ *
+ * The table serves a snapshot of the key store (scep_keystore_list, sorted by
+ * the stable index) through a tdata container: O(log n) per lookup, so a walk
+ * of a 1000-key store is linear (SPEC.md P4); table_iterator would scan every
+ * row per request. mib_keys_refresh() rebuilds the snapshot after the store
+ * changed (init, enrollment, delete, SIGHUP). Status and days left are computed
+ * from scep_now() when they are read.
+ *
+ * A delete is checked at RESERVE1 (syntax) and RESERVE2 (the default key, a
+ * request for that name queued or running: inconsistentValue) and done at
+ * COMMIT by the stage engine (stage.c calls agent_keys_delete).
+ */
 #include "config.h"
 
 #include "agent.h"
-void mib_keys_init(void) {}
-void mib_keys_refresh(void) {}
-void agent_keys_delete(uint32_t index) { (void)index; }
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { SCOL_CAPACITY = 1, SCOL_COUNT = 2, SCOL_MINDAYS = 3, SCOL_WARNDAYS = 4 };
+enum {
+    KCOL_INDEX = 1, KCOL_NAME, KCOL_USAGE, KCOL_POLICY, KCOL_LENGTH, KCOL_STATUS,
+    KCOL_SUBJECT, KCOL_ISSUER, KCOL_SERIAL, KCOL_NOTBEFORE, KCOL_NOTAFTER, KCOL_DAYSLEFT,
+    KCOL_SHA256, KCOL_ISDEFAULT, KCOL_HOOK, KCOL_ACTION
+};
+enum { ACTION_IDLE = 1, ACTION_DELETE = 2 };
+
+#define DAYS_UNKNOWN 2147483647L
+#define MAX_DELETES 32 /* key rows deleted by one SET PDU */
+
+static struct {
+    netsnmp_tdata *table;
+    scep_keyinfo *keys; /* the snapshot, sorted by index; rows point into it */
+    size_t n;
+    /* Deletes of the PDU being SET beyond the one stage.c carries. */
+    long del_transid;
+    uint32_t del[MAX_DELETES];
+    unsigned n_del;
+} K;
+
+/* ---- values -------------------------------------------------------------- */
+
+static void set_str(netsnmp_variable_list *v, const char *s, size_t max)
+{
+    snmp_set_var_typed_value(v, ASN_OCTET_STR, s, agent_utf8_cut(s, max));
+}
+
+static void set_uint(netsnmp_variable_list *v, u_char type, unsigned long x)
+{
+    u_long u = x & 0xffffffffUL;
+    snmp_set_var_typed_value(v, type, &u, sizeof u);
+}
+
+static void set_int(netsnmp_variable_list *v, long x)
+{
+    snmp_set_var_typed_value(v, ASN_INTEGER, &x, sizeof x);
+}
+
+static void set_time(netsnmp_variable_list *v, int known, time_t t)
+{
+    unsigned char dt[11];
+    size_t n = known ? agent_dateandtime(t, dt) : 0;
+    if (n == 0) { /* not known: '0000000000000000'H */
+        memset(dt, 0, 8);
+        n = 8;
+    }
+    snmp_set_var_typed_value(v, ASN_OCTET_STR, dt, n);
+}
+
+static long days_left(const scep_keyinfo *k, time_t now)
+{
+    if (!k->has_cert)
+        return DAYS_UNKNOWN;
+    long d = scep_days_left(k, now);
+    if (d > DAYS_UNKNOWN - 1)
+        d = DAYS_UNKNOWN - 1; /* 2147483647 means "no certificate" */
+    if (d < -2147483647L - 1)
+        d = -2147483647L - 1;
+    return d;
+}
+
+static int is_default(const scep_keyinfo *k)
+{
+    return g_agent.conf.default_key[0] && strcmp(k->name, g_agent.conf.default_key) == 0;
+}
+
+static int hook_configured(const scep_keyinfo *k)
+{
+    if (k->usage < SCEP_USAGE_NONE || k->usage > SCEP_USAGE_DOT1X)
+        return 0;
+    const agent_hook *h = &g_agent.conf.hooks[k->usage];
+    return h->install_dir[0] || h->reload_cmd[0];
+}
+
+int mib_keys_column(const scep_keyinfo *k, int col, netsnmp_variable_list *v)
+{
+    time_t now = scep_now();
+    switch (col) {
+    case KCOL_NAME:
+        set_str(v, k->name, SCEP_NAME_MAX);
+        break;
+    case KCOL_USAGE:
+        set_int(v, k->usage >= SCEP_USAGE_NONE && k->usage <= SCEP_USAGE_DOT1X ? (long)k->usage
+                                                                                : 1);
+        break;
+    case KCOL_POLICY:
+        set_str(v, k->usage == SCEP_USAGE_IPSEC ? k->ipsec_policy : "", SCEP_POLICY_MAX);
+        break;
+    case KCOL_LENGTH:
+        set_uint(v, ASN_UNSIGNED, k->bits);
+        break;
+    case KCOL_STATUS:
+        set_int(v, (long)scep_cert_status_at(k, now, g_agent.st.warn_days));
+        break;
+    case KCOL_SUBJECT:
+        set_str(v, k->has_cert ? k->subject : "", 255);
+        break;
+    case KCOL_ISSUER:
+        set_str(v, k->has_cert ? k->issuer : "", 255);
+        break;
+    case KCOL_SERIAL:
+        set_str(v, k->has_cert ? k->serial : "", 64);
+        break;
+    case KCOL_NOTBEFORE:
+        set_time(v, k->has_cert, k->not_before);
+        break;
+    case KCOL_NOTAFTER:
+        set_time(v, k->has_cert, k->not_after);
+        break;
+    case KCOL_DAYSLEFT:
+        set_int(v, days_left(k, now));
+        break;
+    case KCOL_SHA256:
+        /* SIZE (0 | 95): anything else would break the MIB */
+        set_str(v, k->has_cert && strlen(k->sha256) == 95 ? k->sha256 : "", 95);
+        break;
+    case KCOL_ISDEFAULT:
+        set_int(v, is_default(k) ? 1 : 2);
+        break;
+    case KCOL_HOOK:
+        set_int(v, hook_configured(k) ? 1 : 2);
+        break;
+    case KCOL_ACTION:
+        set_int(v, ACTION_IDLE);
+        break;
+    default:
+        return -1;
+    }
+    return 0;
+}
+
+static long min_days(void)
+{
+    time_t now = scep_now();
+    long m = DAYS_UNKNOWN;
+    for (size_t i = 0; i < K.n; i++) {
+        long d = days_left(&K.keys[i], now);
+        if (d < m)
+            m = d;
+    }
+    return m;
+}
+
+int mib_keys_scalar(int col, netsnmp_variable_list *v)
+{
+    switch (col) {
+    case SCOL_CAPACITY:
+        set_uint(v, ASN_UNSIGNED, g_agent.ks ? scep_keystore_capacity(g_agent.ks) : 0);
+        break;
+    case SCOL_COUNT:
+        set_uint(v, ASN_GAUGE, g_agent.ks ? scep_keystore_count(g_agent.ks) : 0);
+        break;
+    case SCOL_MINDAYS:
+        set_int(v, min_days());
+        break;
+    case SCOL_WARNDAYS:
+        set_uint(v, ASN_UNSIGNED, g_agent.st.warn_days);
+        break;
+    default:
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the snapshot -------------------------------------------------------- */
+
+static void free_row(void *row, void *ctx)
+{
+    (void)ctx;
+    netsnmp_tdata_delete_row(row); /* row->data points into K.keys */
+}
+
+void mib_keys_refresh(void)
+{
+    scep_keyinfo *keys = NULL;
+    size_t n = 0;
+    scep_error e;
+    scep_error_clear(&e);
+    if (!K.table || !g_agent.ks)
+        return;
+    if (scep_keystore_list(g_agent.ks, &keys, &n, &e) != SCEP_OK) {
+        snmp_log(LOG_ERR, "key store: cannot list the keys, the table stays as it was: %s\n",
+                 e.text);
+        return;
+    }
+    CONTAINER_CLEAR(K.table->container, free_row, NULL);
+    free(K.keys);
+    K.keys = keys;
+    K.n = n;
+    for (size_t i = 0; i < n; i++) {
+        netsnmp_tdata_row *row = netsnmp_tdata_create_row();
+        u_long idx = keys[i].index;
+        if (!row || !netsnmp_tdata_row_add_index(row, ASN_UNSIGNED, &idx, sizeof idx)) {
+            if (row)
+                netsnmp_tdata_delete_row(row);
+            snmp_log(LOG_ERR, "key store: out of memory, scepcKeyTable is incomplete\n");
+            break;
+        }
+        row->data = &keys[i];
+        if (netsnmp_tdata_add_row(K.table, row) != SNMPERR_SUCCESS) {
+            netsnmp_tdata_delete_row(row);
+            snmp_log(LOG_ERR, "key store: cannot add key %s to scepcKeyTable\n", keys[i].name);
+        }
+    }
+    DEBUGMSGTL(("scepagentd/keys", "scepcKeyTable: %zu rows\n", n));
+    agent_notify_expiry_soon();
+}
+
+void mib_keys_reload(void)
+{
+    scep_error e;
+    scep_error_clear(&e);
+    if (!g_agent.ks)
+        return;
+    if (scep_keystore_reload(g_agent.ks, &e) != SCEP_OK)
+        snmp_log(LOG_ERR, "key store %s: cannot re-read it: %s\n", g_agent.conf.keystore_dir,
+                 e.text);
+    mib_keys_refresh();
+}
+
+const scep_keyinfo *mib_keys_snapshot(size_t *n)
+{
+    *n = K.n;
+    return K.keys;
+}
+
+static const scep_keyinfo *find(uint32_t index)
+{
+    size_t lo = 0, hi = K.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (K.keys[mid].index == index)
+            return &K.keys[mid];
+        if (K.keys[mid].index < index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const scep_keyinfo *mib_keys_lookup(uint32_t index)
+{
+    const scep_keyinfo *k = find(index);
+    if (!k) { /* a key stored since the last refresh */
+        mib_keys_refresh();
+        k = find(index);
+    }
+    return k;
+}
+
+/* ---- deletes ------------------------------------------------------------- */
+
+static void delete_one(uint32_t index)
+{
+    const scep_keyinfo *k = find(index);
+    scep_error e;
+    scep_error_clear(&e);
+    if (!k) {
+        snmp_log(LOG_WARNING, "scepcKeyAction: key %lu is gone already\n", (unsigned long)index);
+        return;
+    }
+    char name[SCEP_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%s", k->name);
+    if (scep_keystore_delete(g_agent.ks, name, &e) != SCEP_OK)
+        snmp_log(LOG_ERR, "scepcKeyAction: cannot delete key %s (%lu): %s\n", name,
+                 (unsigned long)index, e.text);
+    else
+        snmp_log(LOG_INFO, "scepcKeyAction: key %s (%lu) deleted\n", name,
+                 (unsigned long)index);
+}
+
+void agent_keys_delete(uint32_t index)
+{
+    int listed = 0;
+    for (unsigned i = 0; i < K.n_del; i++)
+        listed |= K.del[i] == index;
+    if (listed) { /* every delete of that PDU */
+        for (unsigned i = 0; i < K.n_del; i++)
+            delete_one(K.del[i]);
+    } else {
+        delete_one(index);
+    }
+    K.n_del = 0;
+    K.del_transid = 0;
+    mib_keys_refresh();
+}
+
+static long transid_of(netsnmp_agent_request_info *reqinfo)
+{
+    return reqinfo && reqinfo->asp && reqinfo->asp->pdu ? reqinfo->asp->pdu->transid : 0;
+}
+
+static int add_delete(agent_stage *stg, netsnmp_agent_request_info *reqinfo, uint32_t index)
+{
+    long id = transid_of(reqinfo);
+    if (K.del_transid != id) {
+        K.del_transid = id;
+        K.n_del = 0;
+    }
+    for (unsigned i = 0; i < K.n_del; i++)
+        if (K.del[i] == index)
+            return SNMP_ERR_NOERROR;
+    if (K.n_del == MAX_DELETES)
+        return SNMP_ERR_RESOURCEUNAVAILABLE;
+    K.del[K.n_del++] = index;
+    if (!stg->delete_key) {
+        stg->delete_key = 1;
+        stg->delete_index = index;
+    }
+    return SNMP_ERR_NOERROR;
+}
+
+/* A request for that name is queued or running (not a later scheduled run). */
+static int name_busy(const char *name)
+{
+    if (!g_agent.hist)
+        return 0;
+    for (unsigned i = 0; i < scep_history_count(g_agent.hist); i++) {
+        const scep_hist_entry *h = scep_history_at(g_agent.hist, i);
+        if (strcmp(h->name, name) != 0)
+            continue;
+        if (h->state == SCEP_HIST_INPROGRESS ||
+            (h->state == SCEP_HIST_WAITING && h->source == SCEP_SRC_MANUAL))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- handlers ------------------------------------------------------------ */
+
+static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
+                         netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+    (void)handler;
+    (void)reg;
+    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
+        reqinfo->mode != MODE_SET_RESERVE2) {
+        agent_stage_mode(reqinfo);
+        return SNMP_ERR_NOERROR;
+    }
+    for (netsnmp_request_info *r = requests; r; r = r->next) {
+        if (r->processed)
+            continue;
+        netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
+        if (!ti || !ti->indexes) {
+            netsnmp_set_request_error(reqinfo, r, SNMP_ERR_GENERR);
+            continue;
+        }
+        int col = (int)ti->colnum;
+        uint32_t index = (uint32_t)*ti->indexes->val.integer;
+        if (reqinfo->mode == MODE_GET) {
+            const scep_keyinfo *k = netsnmp_tdata_extract_entry(r);
+            if (!k || mib_keys_column(k, col, r->requestvb) != 0)
+                netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHINSTANCE);
+            continue;
+        }
+        const scep_keyinfo *k = find(index);
+        int err = SNMP_ERR_NOERROR;
+        if (col != KCOL_ACTION)
+            err = SNMP_ERR_NOTWRITABLE;
+        else if (!k)
+            err = SNMP_ERR_NOCREATION; /* rows come from the key store only */
+        if (err) {
+            netsnmp_set_request_error(reqinfo, r, err);
+            return SNMP_ERR_NOERROR;
+        }
+        agent_stage *stg = agent_stage_get(reqinfo, r);
+        if (!stg)
+            return SNMP_ERR_NOERROR;
+        if (reqinfo->mode == MODE_SET_RESERVE1) {
+            err = agent_check_int(r->requestvb, ACTION_IDLE, ACTION_DELETE);
+            if (!err && *r->requestvb->val.integer == ACTION_DELETE)
+                err = add_delete(stg, reqinfo, index);
+        } else if (*r->requestvb->val.integer == ACTION_DELETE) {
+            if (is_default(k)) {
+                DEBUGMSGTL(("scepagentd/keys", "delete of %s refused: the default key\n",
+                            k->name));
+                err = SNMP_ERR_INCONSISTENTVALUE;
+            } else if (name_busy(k->name)) {
+                DEBUGMSGTL(("scepagentd/keys", "delete of %s refused: a request is running\n",
+                            k->name));
+                err = SNMP_ERR_INCONSISTENTVALUE;
+            }
+        }
+        if (err) {
+            netsnmp_set_request_error(reqinfo, r, err);
+            return SNMP_ERR_NOERROR;
+        }
+    }
+    return SNMP_ERR_NOERROR;
+}
+
+static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
+                          netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+    (void)handler;
+    (void)reg;
+    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
+        reqinfo->mode != MODE_SET_RESERVE2) {
+        agent_stage_mode(reqinfo);
+        return SNMP_ERR_NOERROR;
+    }
+    for (netsnmp_request_info *r = requests; r; r = r->next) {
+        if (r->processed)
+            continue;
+        int col = (int)r->requestvb->name[r->requestvb->name_length - 2]; /* base.col.0 */
+        if (reqinfo->mode == MODE_GET) {
+            if (mib_keys_scalar(col, r->requestvb) != 0)
+                netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);
+            continue;
+        }
+        if (col != SCOL_WARNDAYS) {
+            netsnmp_set_request_error(reqinfo, r, SNMP_ERR_NOTWRITABLE);
+            return SNMP_ERR_NOERROR;
+        }
+        agent_stage *stg = agent_stage_get(reqinfo, r);
+        if (!stg)
+            return SNMP_ERR_NOERROR;
+        if (reqinfo->mode == MODE_SET_RESERVE1) {
+            int err = agent_check_uint(r->requestvb, 1, 365);
+            if (err) {
+                netsnmp_set_request_error(reqinfo, r, err);
+                return SNMP_ERR_NOERROR;
+            }
+            stg->st.warn_days = (unsigned)*r->requestvb->val.integer;
+            stg->dirty_state = 1;
+        }
+    }
+    return SNMP_ERR_NOERROR;
+}
+
+void mib_keys_init(void)
+{
+    static const oid base[] = SCEPC_OID(1, 5);
+    static const oid table_oid[] = SCEPC_OID(1, 5, 5);
+    static const char *const names[] = {"", "scepcKeyStoreCapacity", "scepcKeyStoreCount",
+                                        "scepcKeyStoreMinDays", "scepcKeyStoreWarnDays"};
+    int ok = 1;
+
+    for (int col = SCOL_CAPACITY; col <= SCOL_WARNDAYS; col++) {
+        oid o[OID_LENGTH(base) + 1];
+        memcpy(o, base, sizeof base);
+        o[OID_LENGTH(base)] = (oid)col;
+        netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
+            names[col], scalar_handler, o, OID_LENGTH(o),
+            col == SCOL_WARNDAYS ? HANDLER_CAN_RWRITE : HANDLER_CAN_RONLY);
+        ok &= reg && netsnmp_register_scalar(reg) == MIB_REGISTERED_OK;
+    }
+
+    K.table = netsnmp_tdata_create_table("scepcKeyTable", 0);
+    netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+    netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
+        "scepcKeyTable", table_handler, table_oid, OID_LENGTH(table_oid), HANDLER_CAN_RWRITE);
+    if (!K.table || !ti || !reg) {
+        snmp_log(LOG_ERR, "cannot register scepcKeyTable: out of memory\n");
+        free(ti);
+        if (reg)
+            netsnmp_handler_registration_free(reg);
+        return;
+    }
+    /* The indexes come unique from the key store: skip the duplicate check
+     * that would sort the container at every insert. */
+    int rc = 0;
+    CONTAINER_SET_OPTIONS(K.table->container, CONTAINER_KEY_ALLOW_DUPLICATES, rc);
+    (void)rc;
+    netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
+    ti->min_column = KCOL_NAME;
+    ti->max_column = KCOL_ACTION;
+    ok &= netsnmp_tdata_register(reg, K.table, ti) == MIB_REGISTERED_OK;
+    if (!ok)
+        snmp_log(LOG_ERR, "cannot register scepcKeyStore\n");
+    mib_keys_refresh();
+}
