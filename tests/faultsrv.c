@@ -59,7 +59,8 @@
  * gets HTTP 500 (like the real server); one whose envelope cannot be opened gets
  * FAILURE badMessageCheck. URL path must be /scep (else 404). Each request is
  * logged on stderr: method, operation, messageType, transactionID, answer.
- * SIGTERM/SIGINT: exit 0 after logging the request count. Request size is
+ * SIGTERM/SIGINT: exit 0 after the last stderr line "faultsrv: exiting after N
+ * requests" (N counts every HTTP request). Request size is
  * bounded (1 MiB body, 16 KiB header). One request per connection.
  */
 #include "config.h"
@@ -88,10 +89,11 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
-#define MAX_BODY (1024 * 1024)
-#define MAX_HEADER (16 * 1024)
+#define MAX_BODY     (1024 * 1024)
+#define MAX_HEADER   (16 * 1024)
 #define DEFAULT_CAPS "Renewal SHA-1 SHA-256 AES DES3 SCEPStandard POSTPKIOperation"
 
+/* clang-format off */
 enum mode { M_OK, M_PENDING, M_FAILINFO, M_HTTP, M_HTTPALL, M_GARBAGE, M_CONTENT,
             M_CAGARBAGE, M_BADSIG, M_BADKEY, M_BADNONCE, M_BADTID, M_MISMATCH, M_SLOW,
             M_CHAIN };
@@ -103,6 +105,8 @@ static const struct { const char *name; enum mode m; long def; } modes[] = {
     {"badkey", M_BADKEY, 0},   {"badnonce", M_BADNONCE, 0}, {"badtid", M_BADTID, 0},
     {"mismatch", M_MISMATCH, 0}, {"slow", M_SLOW, 5}, {"chain", M_CHAIN, 0},
 };
+
+/* clang-format on */
 
 typedef struct txn {
     char tid[129];
@@ -120,7 +124,7 @@ typedef struct server {
     const char *state_dir;
     const char *cipher;
     const char *digest;
-    unsigned flags;       /* extra SCEPSRV_F_* for every CertRep */
+    unsigned flags; /* extra SCEPSRV_F_* for every CertRep */
     scepsrv_ca ca;
     txn *txns;
     unsigned long requests;
@@ -130,7 +134,7 @@ typedef struct request {
     char method[8];
     char path[256];
     char operation[64];
-    unsigned char *msg;   /* POST body or decoded message= */
+    unsigned char *msg; /* POST body or decoded message= */
     size_t msg_len;
 } request;
 
@@ -144,6 +148,7 @@ static void on_signal(int sig)
 
 /* ---- HTTP --------------------------------------------------------------- */
 
+/* clang-format off */
 static const char *reason(int code)
 {
     switch (code) {
@@ -157,6 +162,8 @@ static const char *reason(int code)
     default: return "Fault Injected";
     }
 }
+
+/* clang-format on */
 
 static void send_all(int fd, const void *buf, size_t len)
 {
@@ -341,9 +348,9 @@ out:
 /* State file of a transaction: txn-<hex of the transactionID bytes>.pem */
 static void txn_path(const server *s, const char *tid, char *path, size_t n)
 {
-    char hex[2 * sizeof ((txn *)0)->tid + 1];
+    char hex[2 * sizeof((txn *)0)->tid + 1];
     size_t i;
-    for (i = 0; tid[i] && i < sizeof ((txn *)0)->tid; i++)
+    for (i = 0; tid[i] && i < sizeof((txn *)0)->tid; i++)
         snprintf(hex + 2 * i, 3, "%02x", (unsigned char)tid[i]);
     hex[2 * i] = 0;
     snprintf(path, n, "%s/txn-%s.pem", s->state_dir, hex);
@@ -502,7 +509,8 @@ static void pkioperation(server *s, int fd, const request *r)
 
     int rc = scepsrv_decode(&s->ca, r->msg, r->msg_len, &req, err, sizeof err);
     if (rc < 0) {
-        fprintf(stderr, "faultsrv: %s PKIOperation undecodable: %s -> 500\n", r->method, err);
+        fprintf(stderr, "faultsrv: %s PKIOperation undecodable: %s -> 500\n", r->method,
+                err);
         respond_text(fd, 500, err);
         scepsrv_req_clear(&req);
         return;
@@ -519,10 +527,14 @@ static void pkioperation(server *s, int fd, const request *r)
     rep.digest = s->digest ? s->digest : req.digest[0] ? req.digest : NULL;
     rep.flags = s->flags;
     if (rep.status == SCEPSRV_SUCCESS) {
-        static const struct { enum mode m; unsigned f; } fl[] = {
-            {M_BADSIG, SCEPSRV_F_SIG_FLIP}, {M_BADKEY, SCEPSRV_F_SIG_OTHERKEY},
-            {M_BADNONCE, SCEPSRV_F_BAD_NONCE}, {M_BADTID, SCEPSRV_F_BAD_TID},
-            {M_CONTENT, SCEPSRV_F_GARBAGE}};
+        static const struct {
+            enum mode m;
+            unsigned f;
+        } fl[] = {{M_BADSIG, SCEPSRV_F_SIG_FLIP},
+                  {M_BADKEY, SCEPSRV_F_SIG_OTHERKEY},
+                  {M_BADNONCE, SCEPSRV_F_BAD_NONCE},
+                  {M_BADTID, SCEPSRV_F_BAD_TID},
+                  {M_CONTENT, SCEPSRV_F_GARBAGE}};
         for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++)
             if (s->mode == fl[i].m)
                 rep.flags |= fl[i].f;
@@ -536,10 +548,11 @@ static void pkioperation(server *s, int fd, const request *r)
             goto out;
         }
     }
-    fprintf(stderr, "faultsrv: %s PKIOperation type=%d tid=%s digest=%s cipher=%s -> "
-            "status %d failInfo %d%s%s\n", r->method, req.type, req.tid, req.digest,
-            req.cipher, rep.status, rep.fail_info, rep.fail_text ? " " : "",
-            rep.fail_text ? rep.fail_text : "");
+    fprintf(stderr,
+            "faultsrv: %s PKIOperation type=%d tid=%s digest=%s cipher=%s -> "
+            "status %d failInfo %d%s%s\n",
+            r->method, req.type, req.tid, req.digest, req.cipher, rep.status, rep.fail_info,
+            rep.fail_text ? " " : "", rep.fail_text ? rep.fail_text : "");
     respond(fd, 200, "application/x-pki-message", der, len);
 out:
     OPENSSL_free(der);
@@ -747,12 +760,15 @@ static int serve(server *s, int port)
 
 int main(int argc, char **argv)
 {
-    static const struct option lopts[] = {
-        {"ra", no_argument, NULL, 'R'},         {"state-dir", required_argument, NULL, 'S'},
-        {"cipher", required_argument, NULL, 'C'}, {"digest", required_argument, NULL, 'D'},
-        {"crtvalid", required_argument, NULL, 'V'}, {"ca-bits", required_argument, NULL, 'B'},
-        {"same-nonce", no_argument, NULL, 'N'},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option lopts[] = {{"ra", no_argument, NULL, 'R'},
+                                          {"state-dir", required_argument, NULL, 'S'},
+                                          {"cipher", required_argument, NULL, 'C'},
+                                          {"digest", required_argument, NULL, 'D'},
+                                          {"crtvalid", required_argument, NULL, 'V'},
+                                          {"ca-bits", required_argument, NULL, 'B'},
+                                          {"same-nonce", no_argument, NULL, 'N'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
     server s;
     memset(&s, 0, sizeof s);
     int port = 0, ra = 0, valid = 365, opt, n_given = 0;
@@ -760,6 +776,7 @@ int main(int argc, char **argv)
     unsigned bits = 2048;
     set_caps(&s, DEFAULT_CAPS);
     while ((opt = getopt_long(argc, argv, "p:m:n:c:h", lopts, NULL)) != -1) {
+        /* clang-format off */
         switch (opt) {
         case 'p': port = atoi(optarg); break;
         case 'm':
@@ -779,6 +796,7 @@ int main(int argc, char **argv)
         case 'N': s.flags |= SCEPSRV_F_SAME_NONCE; break;
         default: return usage();
         }
+        /* clang-format on */
     }
     if (optind != argc || port < 0 || port > 65535)
         return usage();

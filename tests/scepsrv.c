@@ -25,13 +25,13 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
-#define OID_MESSAGE_TYPE "2.16.840.1.113733.1.9.2"
-#define OID_PKI_STATUS "2.16.840.1.113733.1.9.3"
-#define OID_FAIL_INFO "2.16.840.1.113733.1.9.4"
-#define OID_SENDER_NONCE "2.16.840.1.113733.1.9.5"
+#define OID_MESSAGE_TYPE    "2.16.840.1.113733.1.9.2"
+#define OID_PKI_STATUS      "2.16.840.1.113733.1.9.3"
+#define OID_FAIL_INFO       "2.16.840.1.113733.1.9.4"
+#define OID_SENDER_NONCE    "2.16.840.1.113733.1.9.5"
 #define OID_RECIPIENT_NONCE "2.16.840.1.113733.1.9.6"
-#define OID_TRANSACTION_ID "2.16.840.1.113733.1.9.7"
-#define OID_FAIL_INFO_TEXT "1.3.6.1.5.5.7.24.1"
+#define OID_TRANSACTION_ID  "2.16.840.1.113733.1.9.7"
+#define OID_FAIL_INFO_TEXT  "1.3.6.1.5.5.7.24.1"
 
 static OSSL_LIB_CTX *srv_ctx;
 static OSSL_PROVIDER *srv_prov_default, *srv_prov_legacy;
@@ -111,8 +111,7 @@ static X509 *make_cert(X509 *issuer, EVP_PKEY *ikey, const X509_NAME *subject,
         return NULL;
     long after = (long)days * 86400;
     long before = after < 0 ? after - 86400 : -3600;
-    int ok = X509_set_version(x, 2) &&
-             ASN1_INTEGER_set(X509_get_serialNumber(x), serial) &&
+    int ok = X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), serial) &&
              X509_set_subject_name(x, subject) &&
              X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : subject) &&
              X509_gmtime_adj(X509_getm_notBefore(x), before) &&
@@ -265,8 +264,8 @@ int scepsrv_ca_load(scepsrv_ca *ca, const char *dir, char *err, size_t errlen)
 static int degenerate(X509 *const *certs, int n, unsigned char **der, size_t *len)
 {
     PKCS7 *p7 = PKCS7_new();
-    int ok = p7 && PKCS7_set_type(p7, NID_pkcs7_signed) &&
-             PKCS7_content_new(p7, NID_pkcs7_data);
+    int ok =
+        p7 && PKCS7_set_type(p7, NID_pkcs7_signed) && PKCS7_content_new(p7, NID_pkcs7_data);
     if (ok) {
         ASN1_OCTET_STRING_free(p7->d.sign->contents->d.data);
         p7->d.sign->contents->d.data = NULL;
@@ -300,7 +299,7 @@ int scepsrv_cacert(const scepsrv_ca *ca, unsigned char **der, size_t *len,
 
 /* ---- decoding a request ------------------------------------------------- */
 
-static ASN1_TYPE *get_attr(STACK_OF(X509_ATTRIBUTE) *sk, const char *oid)
+static ASN1_TYPE *get_attr(STACK_OF(X509_ATTRIBUTE) * sk, const char *oid)
 {
     ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
     int i = o ? X509at_get_attr_by_OBJ(sk, o, -1) : -1;
@@ -311,7 +310,7 @@ static ASN1_TYPE *get_attr(STACK_OF(X509_ATTRIBUTE) *sk, const char *oid)
     return X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
 }
 
-static int attr_string(STACK_OF(X509_ATTRIBUTE) *sk, const char *oid, int type, char *out,
+static int attr_string(STACK_OF(X509_ATTRIBUTE) * sk, const char *oid, int type, char *out,
                        size_t n)
 {
     ASN1_TYPE *t = get_attr(sk, oid);
@@ -417,8 +416,8 @@ int scepsrv_decode(const scepsrv_ca *ca, const unsigned char *der, size_t len,
         goto out;
     }
     content = BIO_new(BIO_s_mem());
-    if (!content || PKCS7_verify(p7, NULL, NULL, NULL, content,
-                                 PKCS7_NOVERIFY | PKCS7_BINARY) != 1) {
+    if (!content ||
+        PKCS7_verify(p7, NULL, NULL, NULL, content, PKCS7_NOVERIFY | PKCS7_BINARY) != 1) {
         fail(err, errlen, "request signature invalid");
         goto out;
     }
@@ -432,7 +431,8 @@ int scepsrv_decode(const scepsrv_ca *ca, const unsigned char *der, size_t len,
     PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(sis, 0);
     alg_name(si->digest_alg->algorithm, req->digest, sizeof req->digest);
     STACK_OF(X509_ATTRIBUTE) *attrs = PKCS7_get_signed_attributes(si);
-    if (attr_string(attrs, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, buf, sizeof buf) <= 0) {
+    if (attr_string(attrs, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, buf, sizeof buf) <=
+        0) {
         fail(err, errlen, "no messageType");
         goto out;
     }
@@ -507,11 +507,11 @@ static int success_content(const scepsrv_ca *ca, const scepsrv_req *req,
     size_t ilen = 0;
     X509 *certs[2] = {rep->issued, ca->cert};
     int rc = -1;
-    if (!rep->issued || degenerate(certs, (rep->flags & SCEPSRV_F_NO_CA) ? 1 : 2, &inner,
-                                   &ilen))
+    if (!rep->issued ||
+        degenerate(certs, (rep->flags & SCEPSRV_F_NO_CA) ? 1 : 2, &inner, &ilen))
         return -1;
-    EVP_CIPHER *cipher = EVP_CIPHER_fetch(scepsrv_libctx(),
-                                          rep->cipher ? rep->cipher : "AES-128-CBC", NULL);
+    EVP_CIPHER *cipher =
+        EVP_CIPHER_fetch(scepsrv_libctx(), rep->cipher ? rep->cipher : "AES-128-CBC", NULL);
     STACK_OF(X509) *rcpt = sk_X509_new_null();
     X509 *to = rep->recipient ? rep->recipient : req->signer;
     BIO *in = BIO_new_mem_buf(inner, (int)ilen);
@@ -576,7 +576,8 @@ int scepsrv_certrep(const scepsrv_ca *ca, const scepsrv_req *req, const scepsrv_
     if (!p7 || !PKCS7_set_type(p7, NID_pkcs7_signed))
         goto out;
     PKCS7_SIGNER_INFO *si = PKCS7_add_signature(p7, scert, skey, md);
-    if (!si || (!(rep->flags & SCEPSRV_F_NO_SIGNER_CERT) && !PKCS7_add_certificate(p7, scert)))
+    if (!si ||
+        (!(rep->flags & SCEPSRV_F_NO_SIGNER_CERT) && !PKCS7_add_certificate(p7, scert)))
         goto out;
 
     snprintf(tid, sizeof tid, "%s", req->tid);
@@ -597,7 +598,8 @@ int scepsrv_certrep(const scepsrv_ca *ca, const scepsrv_req *req, const scepsrv_
     snprintf(num, sizeof num, "%d", rep->status);
     if (add_attr(si, OID_PKI_STATUS, V_ASN1_PRINTABLESTRING, num, -1) ||
         add_attr(si, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, tid, -1) ||
-        add_attr(si, OID_RECIPIENT_NONCE, V_ASN1_OCTET_STRING, rnonce, (int)req->nonce_len) ||
+        add_attr(si, OID_RECIPIENT_NONCE, V_ASN1_OCTET_STRING, rnonce,
+                 (int)req->nonce_len) ||
         add_attr(si, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, snonce, (int)slen) ||
         !PKCS7_add_attrib_content_type(si, NULL))
         goto out;

@@ -23,21 +23,32 @@
 
 /* messageType / pkiStatus / failInfo numbers of RFC 8894 (kept separate from
  * libscep's enums on purpose). */
-enum { SCEPSRV_CERTREP = 3, SCEPSRV_RENEWALREQ = 17, SCEPSRV_PKCSREQ = 19,
-       SCEPSRV_CERTPOLL = 20, SCEPSRV_GETCERT = 21, SCEPSRV_GETCRL = 22 };
+enum {
+    SCEPSRV_CERTREP = 3,
+    SCEPSRV_RENEWALREQ = 17,
+    SCEPSRV_PKCSREQ = 19,
+    SCEPSRV_CERTPOLL = 20,
+    SCEPSRV_GETCERT = 21,
+    SCEPSRV_GETCRL = 22
+};
 enum { SCEPSRV_SUCCESS = 0, SCEPSRV_FAILURE = 2, SCEPSRV_PENDING = 3 };
-enum { SCEPSRV_BADALG = 0, SCEPSRV_BADMSGCHK = 1, SCEPSRV_BADREQ = 2,
-       SCEPSRV_BADTIME = 3, SCEPSRV_BADCERTID = 4 };
+enum {
+    SCEPSRV_BADALG = 0,
+    SCEPSRV_BADMSGCHK = 1,
+    SCEPSRV_BADREQ = 2,
+    SCEPSRV_BADTIME = 3,
+    SCEPSRV_BADCERTID = 4
+};
 
 typedef struct scepsrv_ca {
-    EVP_PKEY *key;      /* CA */
+    EVP_PKEY *key; /* CA */
     X509 *cert;
-    EVP_PKEY *enc_key;  /* RA with keyEncipherment (NULL: no RA) */
+    EVP_PKEY *enc_key; /* RA with keyEncipherment (NULL: no RA) */
     X509 *enc;
-    EVP_PKEY *sig_key;  /* RA with digitalSignature (NULL: no RA) */
+    EVP_PKEY *sig_key; /* RA with digitalSignature (NULL: no RA) */
     X509 *sig;
-    long next_serial;   /* serial of the next issued certificate */
-    int valid_days;     /* validity of issued certificates (default 365) */
+    long next_serial; /* serial of the next issued certificate */
+    int valid_days;   /* validity of issued certificates (default 365) */
 } scepsrv_ca;
 
 /* New RSA key (default library context). NULL on failure. */
@@ -45,8 +56,8 @@ EVP_PKEY *scepsrv_rsa_key(unsigned bits);
 
 /* CA key (bits, 2048 if 0) + self-signed certificate "CN=<cn>"; with_ra adds an
  * RA-enc and an RA-sign pair issued by the CA. */
-int scepsrv_ca_init(scepsrv_ca *ca, const char *cn, unsigned bits, int with_ra,
-                    char *err, size_t errlen);
+int scepsrv_ca_init(scepsrv_ca *ca, const char *cn, unsigned bits, int with_ra, char *err,
+                    size_t errlen);
 void scepsrv_ca_free(scepsrv_ca *ca);
 /* Save / load the CA (and RA) keys and certificates as PEM files in dir
  * (ca.pem, ra-enc.pem, ra-sign.pem; keys unencrypted: test material only). */
@@ -59,16 +70,16 @@ int scepsrv_cacert(const scepsrv_ca *ca, unsigned char **der, size_t *len,
 
 /* A decoded pkiMessage. */
 typedef struct scepsrv_req {
-    int type;                   /* messageType */
-    char tid[129];              /* transactionID (PrintableString) */
-    unsigned char nonce[32];    /* senderNonce */
+    int type;                /* messageType */
+    char tid[129];           /* transactionID (PrintableString) */
+    unsigned char nonce[32]; /* senderNonce */
     size_t nonce_len;
-    X509 *signer;               /* the signer certificate embedded in the request */
-    char digest[64];            /* SignerInfo digest algorithm (short name) */
-    char cipher[64];            /* envelope content-encryption algorithm (short name) */
-    int decrypted;              /* 1 when the envelope was opened */
-    X509_REQ *csr;              /* PKCSReq / RenewalReq */
-    X509_NAME *poll_issuer;     /* CertPoll IssuerAndSubject */
+    X509 *signer;           /* the signer certificate embedded in the request */
+    char digest[64];        /* SignerInfo digest algorithm (short name) */
+    char cipher[64];        /* envelope content-encryption algorithm (short name) */
+    int decrypted;          /* 1 when the envelope was opened */
+    X509_REQ *csr;          /* PKCSReq / RenewalReq */
+    X509_NAME *poll_issuer; /* CertPoll IssuerAndSubject */
     X509_NAME *poll_subject;
 } scepsrv_req;
 
@@ -92,27 +103,27 @@ X509 *scepsrv_issue_csr(scepsrv_ca *ca, X509_REQ *csr);
 
 /* Fault flags of a CertRep. */
 enum {
-    SCEPSRV_F_BAD_NONCE = 1u << 0,   /* recipientNonce != request senderNonce */
-    SCEPSRV_F_BAD_TID = 1u << 1,     /* transactionID changed */
-    SCEPSRV_F_SIG_FLIP = 1u << 2,    /* flip a byte of the signature value */
-    SCEPSRV_F_SIG_OTHERKEY = 1u << 3,/* sign with another key, show the real cert */
-    SCEPSRV_F_GARBAGE = 1u << 4,     /* signed content is random bytes, no envelope */
-    SCEPSRV_F_NO_CA = 1u << 5,       /* SUCCESS: only the issued cert in the reply */
+    SCEPSRV_F_BAD_NONCE = 1u << 0,      /* recipientNonce != request senderNonce */
+    SCEPSRV_F_BAD_TID = 1u << 1,        /* transactionID changed */
+    SCEPSRV_F_SIG_FLIP = 1u << 2,       /* flip a byte of the signature value */
+    SCEPSRV_F_SIG_OTHERKEY = 1u << 3,   /* sign with another key, show the real cert */
+    SCEPSRV_F_GARBAGE = 1u << 4,        /* signed content is random bytes, no envelope */
+    SCEPSRV_F_NO_CA = 1u << 5,          /* SUCCESS: only the issued cert in the reply */
     SCEPSRV_F_NO_SIGNER_CERT = 1u << 6, /* do not embed the signer certificate */
-    SCEPSRV_F_SAME_NONCE = 1u << 7,  /* senderNonce = request's (as Debian scepserver) */
+    SCEPSRV_F_SAME_NONCE = 1u << 7,     /* senderNonce = request's (as Debian scepserver) */
 };
 
 typedef struct scepsrv_reply {
-    int status;               /* SCEPSRV_SUCCESS / FAILURE / PENDING */
-    int fail_info;            /* FAILURE: 0..4, -1 = leave the attribute out */
-    const char *fail_text;    /* FAILURE: failInfoText, NULL = none */
-    X509 *issued;             /* SUCCESS: the certificate (not consumed) */
-    const char *cipher;       /* envelope cipher, NULL = "AES-128-CBC" ("DES-CBC" ...) */
-    const char *digest;       /* signature digest, NULL = "SHA256" */
-    unsigned flags;           /* SCEPSRV_F_* */
-    X509 *sign_cert;          /* NULL: RA-sign if present, else the CA */
+    int status;            /* SCEPSRV_SUCCESS / FAILURE / PENDING */
+    int fail_info;         /* FAILURE: 0..4, -1 = leave the attribute out */
+    const char *fail_text; /* FAILURE: failInfoText, NULL = none */
+    X509 *issued;          /* SUCCESS: the certificate (not consumed) */
+    const char *cipher;    /* envelope cipher, NULL = "AES-128-CBC" ("DES-CBC" ...) */
+    const char *digest;    /* signature digest, NULL = "SHA256" */
+    unsigned flags;        /* SCEPSRV_F_* */
+    X509 *sign_cert;       /* NULL: RA-sign if present, else the CA */
     EVP_PKEY *sign_key;
-    X509 *recipient;          /* NULL: the request's signer certificate */
+    X509 *recipient; /* NULL: the request's signer certificate */
 } scepsrv_reply;
 
 /* Build the DER CertRep answering req. Caller frees *der (OPENSSL_free). */

@@ -27,17 +27,18 @@
 /* Suite-wide material (made once: RSA key generation is slow). */
 static EVP_PKEY *our_key;
 static X509_REQ *our_csr;
-static X509 *our_signer;     /* self-signed, signs the PKCSReq */
-static scepsrv_ca ca;        /* plain CA */
-static scepsrv_ca ra;        /* CA + RA-enc + RA-sign */
-static scepsrv_ca other;     /* an unrelated CA */
+static X509 *our_signer; /* self-signed, signs the PKCSReq */
+static scepsrv_ca ca;    /* plain CA */
+static scepsrv_ca ra;    /* CA + RA-enc + RA-sign */
+static scepsrv_ca other; /* an unrelated CA */
 
 static X509_REQ *make_csr(EVP_PKEY *k, const char *cn)
 {
     X509_REQ *r = X509_REQ_new();
     X509_NAME *n = X509_REQ_get_subject_name(r);
-    if (!r || !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
-                                          (const unsigned char *)"Example", -1, -1, 0) ||
+    if (!r ||
+        !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)"Example",
+                                    -1, -1, 0) ||
         !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1,
                                     -1, 0) ||
         !X509_REQ_set_pubkey(r, k) || X509_REQ_sign(r, k, EVP_sha256()) <= 0) {
@@ -166,7 +167,8 @@ static void test_pkcsreq_decodes(void)
     CU_ASSERT_STRING_EQUAL(x.req.cipher, "AES-256-CBC");
     CU_ASSERT_PTR_NOT_NULL_FATAL(x.req.csr);
     CU_ASSERT_EQUAL(X509_NAME_cmp(X509_REQ_get_subject_name(x.req.csr),
-                                  X509_REQ_get_subject_name(our_csr)), 0);
+                                  X509_REQ_get_subject_name(our_csr)),
+                    0);
     CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_REQ_get0_pubkey(x.req.csr), our_key), 1);
     CU_ASSERT_EQUAL(X509_REQ_verify(x.req.csr, our_key), 1);
     xchg_free(&x);
@@ -189,9 +191,11 @@ static void test_nonce_fresh(void)
 static void test_selfsigned(void)
 {
     CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_subject_name(our_signer),
-                                  X509_REQ_get_subject_name(our_csr)), 0);
-    CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_subject_name(our_signer),
-                                  X509_get_issuer_name(our_signer)), 0);
+                                  X509_REQ_get_subject_name(our_csr)),
+                    0);
+    CU_ASSERT_EQUAL(
+        X509_NAME_cmp(X509_get_subject_name(our_signer), X509_get_issuer_name(our_signer)),
+        0);
     CU_ASSERT_EQUAL(X509_verify(our_signer, our_key), 1);
 }
 
@@ -269,18 +273,33 @@ static void fault_case(unsigned flags, scep_rc want)
     xchg_free(&x);
 }
 
-static void test_bad_nonce(void) { fault_case(SCEPSRV_F_BAD_NONCE, SCEP_E_NONCE_MISMATCH); }
-static void test_bad_tid(void) { fault_case(SCEPSRV_F_BAD_TID, SCEP_E_TRANSID_MISMATCH); }
-static void test_sig_flip(void) { fault_case(SCEPSRV_F_SIG_FLIP, SCEP_E_BAD_SIGNATURE); }
-static void test_sig_otherkey(void) { fault_case(SCEPSRV_F_SIG_OTHERKEY, SCEP_E_BAD_SIGNATURE); }
-static void test_garbage_content(void) { fault_case(SCEPSRV_F_GARBAGE, SCEP_E_MALFORMED); }
+static void test_bad_nonce(void)
+{
+    fault_case(SCEPSRV_F_BAD_NONCE, SCEP_E_NONCE_MISMATCH);
+}
+static void test_bad_tid(void)
+{
+    fault_case(SCEPSRV_F_BAD_TID, SCEP_E_TRANSID_MISMATCH);
+}
+static void test_sig_flip(void)
+{
+    fault_case(SCEPSRV_F_SIG_FLIP, SCEP_E_BAD_SIGNATURE);
+}
+static void test_sig_otherkey(void)
+{
+    fault_case(SCEPSRV_F_SIG_OTHERKEY, SCEP_E_BAD_SIGNATURE);
+}
+static void test_garbage_content(void)
+{
+    fault_case(SCEPSRV_F_GARBAGE, SCEP_E_MALFORMED);
+}
 
 /* PENDING / FAILURE answers are checked just as strictly. */
 static void test_pending_bad_nonce(void)
 {
     xchg x;
-    scepsrv_reply rep = {.status = SCEPSRV_PENDING, .fail_info = -1,
-                         .flags = SCEPSRV_F_BAD_NONCE};
+    scepsrv_reply rep = {
+        .status = SCEPSRV_PENDING, .fail_info = -1, .flags = SCEPSRV_F_BAD_NONCE};
     send_req(&x, &ca, "SHA256", "AES-256-CBC");
     CU_ASSERT_EQUAL(answer(&x, &ca, &rep, ca.cert), SCEP_E_NONCE_MISMATCH);
     xchg_free(&x);
@@ -289,7 +308,9 @@ static void test_pending_bad_nonce(void)
 static void test_failure_sig_flip(void)
 {
     xchg x;
-    scepsrv_reply rep = {.status = SCEPSRV_FAILURE, .fail_info = 2, .fail_text = "nope",
+    scepsrv_reply rep = {.status = SCEPSRV_FAILURE,
+                         .fail_info = 2,
+                         .fail_text = "nope",
                          .flags = SCEPSRV_F_SIG_FLIP};
     send_req(&x, &ca, "SHA256", "AES-256-CBC");
     CU_ASSERT_EQUAL(answer(&x, &ca, &rep, ca.cert), SCEP_E_BAD_SIGNATURE);
@@ -300,8 +321,10 @@ static void test_other_ca(void)
 {
     /* Signed (correctly) by another CA: not the signer we expect. */
     xchg x;
-    scepsrv_reply rep = {.status = SCEPSRV_SUCCESS, .fail_info = -1,
-                         .sign_cert = other.cert, .sign_key = other.key};
+    scepsrv_reply rep = {.status = SCEPSRV_SUCCESS,
+                         .fail_info = -1,
+                         .sign_cert = other.cert,
+                         .sign_key = other.key};
     send_req(&x, &ca, "SHA256", "AES-256-CBC");
     CU_ASSERT_EQUAL(answer(&x, &ca, &rep, ca.cert), SCEP_E_BAD_SIGNATURE);
     CU_ASSERT_PTR_NULL(x.out.cert);
@@ -326,7 +349,8 @@ static void test_wrong_recipient(void)
 {
     /* Envelope for someone else: cannot be opened. */
     xchg x;
-    scepsrv_reply rep = {.status = SCEPSRV_SUCCESS, .fail_info = -1, .recipient = other.cert};
+    scepsrv_reply rep = {
+        .status = SCEPSRV_SUCCESS, .fail_info = -1, .recipient = other.cert};
     send_req(&x, &ca, "SHA256", "AES-256-CBC");
     CU_ASSERT_EQUAL(answer(&x, &ca, &rep, ca.cert), SCEP_E_DECRYPT);
     CU_ASSERT_PTR_NULL(x.out.cert);
@@ -360,9 +384,9 @@ static void test_truncated(void)
     CU_ASSERT_EQUAL_FATAL(answer(&x, &ca, &rep, ca.cert), SCEP_OK);
     scep_certrep_clear(&x.out);
     memset(&x.out, 0, sizeof x.out);
-    scep_rc rc = scep_certrep_parse(x.rep_der, x.rep_len - 10, ca.cert, x.m.sender_nonce,
-                                    x.m.transaction_id, our_key, our_signer, NULL, &x.out,
-                                    &x.e);
+    scep_rc rc =
+        scep_certrep_parse(x.rep_der, x.rep_len - 10, ca.cert, x.m.sender_nonce,
+                           x.m.transaction_id, our_key, our_signer, NULL, &x.out, &x.e);
     CU_ASSERT_EQUAL(rc, SCEP_E_MALFORMED);
     CU_ASSERT_PTR_NULL(x.out.cert);
     xchg_free(&x);
@@ -373,8 +397,11 @@ static void test_des_envelope(void)
     /* What the Debian scepserver sends: DES-CBC (legacy provider), SHA-1,
      * senderNonce = our nonce. */
     xchg x;
-    scepsrv_reply rep = {.status = SCEPSRV_SUCCESS, .fail_info = -1, .cipher = "DES-CBC",
-                         .digest = "SHA1", .flags = SCEPSRV_F_SAME_NONCE};
+    scepsrv_reply rep = {.status = SCEPSRV_SUCCESS,
+                         .fail_info = -1,
+                         .cipher = "DES-CBC",
+                         .digest = "SHA1",
+                         .flags = SCEPSRV_F_SAME_NONCE};
     send_req(&x, &ca, "SHA1", "DES-CBC");
     CU_ASSERT_STRING_EQUAL(x.req.cipher, "DES-CBC");
     CU_ASSERT_EQUAL(answer(&x, &ca, &rep, ca.cert), SCEP_OK);
@@ -386,8 +413,10 @@ static void test_des_envelope(void)
 static void test_only_issued_cert(void)
 {
     xchg x;
-    scepsrv_reply rep = {.status = SCEPSRV_SUCCESS, .fail_info = -1,
-                         .cipher = "AES-256-CBC", .flags = SCEPSRV_F_NO_CA};
+    scepsrv_reply rep = {.status = SCEPSRV_SUCCESS,
+                         .fail_info = -1,
+                         .cipher = "AES-256-CBC",
+                         .flags = SCEPSRV_F_NO_CA};
     send_req(&x, &ca, "SHA512", "AES-128-CBC");
     CU_ASSERT_EQUAL(answer(&x, &ca, &rep, ca.cert), SCEP_OK);
     CU_ASSERT_PTR_NOT_NULL(x.out.cert);
@@ -459,8 +488,8 @@ static void test_certpoll(void)
     CU_ASSERT_EQUAL_FATAL(scep_msg_build(&poll.m, &poll.req_der, &poll.req_len, &poll.e),
                           SCEP_OK);
     char err[256];
-    CU_ASSERT_EQUAL_FATAL(scepsrv_decode(&ca, poll.req_der, poll.req_len, &poll.req, err,
-                                         sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        scepsrv_decode(&ca, poll.req_der, poll.req_len, &poll.req, err, sizeof err), 0);
     CU_ASSERT_EQUAL(poll.req.type, 20);
     CU_ASSERT_STRING_EQUAL(poll.req.tid, first.req.tid);
     CU_ASSERT(memcmp(poll.req.nonce, first.req.nonce, 16) != 0);
@@ -468,8 +497,8 @@ static void test_certpoll(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(poll.req.poll_issuer);
     CU_ASSERT_PTR_NOT_NULL_FATAL(poll.req.poll_subject);
     CU_ASSERT_EQUAL(X509_NAME_cmp(poll.req.poll_issuer, X509_get_subject_name(ca.cert)), 0);
-    CU_ASSERT_EQUAL(X509_NAME_cmp(poll.req.poll_subject, X509_REQ_get_subject_name(our_csr)),
-                    0);
+    CU_ASSERT_EQUAL(
+        X509_NAME_cmp(poll.req.poll_subject, X509_REQ_get_subject_name(our_csr)), 0);
 
     /* the poll's answer: SUCCESS with the certificate for the original CSR */
     poll.issued = scepsrv_issue_csr(&ca, first.req.csr);
@@ -481,8 +510,8 @@ static void test_certpoll(void)
     scep_certrep_clear(&poll.out);
     memset(&poll.out, 0, sizeof poll.out);
     CU_ASSERT_EQUAL(scep_certrep_parse(poll.rep_der, poll.rep_len, ca.cert,
-                                       first.m.sender_nonce, first.m.transaction_id, our_key,
-                                       our_signer, NULL, &poll.out, &poll.e),
+                                       first.m.sender_nonce, first.m.transaction_id,
+                                       our_key, our_signer, NULL, &poll.out, &poll.e),
                     SCEP_E_NONCE_MISMATCH);
     xchg_free(&first);
     xchg_free(&poll);
@@ -507,18 +536,18 @@ static void test_renewal(void)
     x.m.recipient = ca.cert;
     x.m.ca = ca.cert;
     CU_ASSERT_EQUAL_FATAL(scep_msg_build(&x.m, &x.req_der, &x.req_len, &x.e), SCEP_OK);
-    CU_ASSERT_EQUAL_FATAL(scepsrv_decode(&ca, x.req_der, x.req_len, &x.req, err, sizeof err),
-                          0);
+    CU_ASSERT_EQUAL_FATAL(
+        scepsrv_decode(&ca, x.req_der, x.req_len, &x.req, err, sizeof err), 0);
     CU_ASSERT_EQUAL(x.req.type, 17);
     CU_ASSERT_EQUAL(X509_cmp(x.req.signer, current), 0);
     CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_REQ_get0_pubkey(x.req.csr), newkey), 1);
     x.issued = scepsrv_issue_csr(&ca, x.req.csr);
     scepsrv_reply rep = {.status = SCEPSRV_SUCCESS, .fail_info = -1, .issued = x.issued};
-    CU_ASSERT_EQUAL_FATAL(scepsrv_certrep(&ca, &x.req, &rep, &x.rep_der, &x.rep_len, err,
-                                          sizeof err), 0);
-    scep_rc rc = scep_certrep_parse(x.rep_der, x.rep_len, ca.cert, x.m.sender_nonce,
-                                    x.m.transaction_id, our_key, current, newkey, &x.out,
-                                    &x.e);
+    CU_ASSERT_EQUAL_FATAL(
+        scepsrv_certrep(&ca, &x.req, &rep, &x.rep_der, &x.rep_len, err, sizeof err), 0);
+    scep_rc rc =
+        scep_certrep_parse(x.rep_der, x.rep_len, ca.cert, x.m.sender_nonce,
+                           x.m.transaction_id, our_key, current, newkey, &x.out, &x.e);
     CU_ASSERT_EQUAL(rc, SCEP_OK);
     CU_ASSERT_PTR_NOT_NULL(x.out.cert);
     CU_ASSERT_EQUAL(X509_cmp(x.out.cert, x.issued), 0);
@@ -628,10 +657,11 @@ static void test_debian_success(void)
     CU_ASSERT_PTR_NOT_NULL(out.cert);
     if (out.cert) {
         CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(out.cert), d.key), 1);
-        CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_issuer_name(out.cert),
-                                      X509_get_subject_name(d.ca)), 0);
-        CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_subject_name(out.cert),
-                                      X509_get_subject_name(d.signer)), 0);
+        CU_ASSERT_EQUAL(
+            X509_NAME_cmp(X509_get_issuer_name(out.cert), X509_get_subject_name(d.ca)), 0);
+        CU_ASSERT_EQUAL(
+            X509_NAME_cmp(X509_get_subject_name(out.cert), X509_get_subject_name(d.signer)),
+            0);
     }
     scep_certrep_clear(&out);
     memset(&out, 0, sizeof out);
