@@ -96,8 +96,6 @@ static int fail(const scep_error *e)
 {
     char buf[512];
     fprintf(stderr, "sceptool: %s\n", scep_error_format(e, buf, sizeof buf));
-    if (e->http_status)
-        fprintf(stderr, "sceptool: HTTP status %ld\n", e->http_status);
     if (e->fail_info >= 0)
         fprintf(stderr, "sceptool: failInfo %d\n", e->fail_info);
     return scep_rc_exit_code(e->code);
