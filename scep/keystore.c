@@ -22,6 +22,10 @@
  * lists, gets and deletes. A store writes its files without holding the
  * mutex (the SNMP thread must not wait for fsync); the name is reserved
  * meanwhile, and a reload skips the clean-up while a store is in progress.
+ *
+ * The on-disk side (metadata format, .nextindex, directory scan, orphan
+ * clean-up, roll-forward) lives in txn.c next to the pending transactions,
+ * so that both files stay under 800 lines.
  */
 #include "config.h"
 
