@@ -3,6 +3,8 @@
 
 #include "testutil.h"
 
+#include <openssl/x509v3.h>
+
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -93,4 +95,36 @@ unsigned char *tu_read(const char *path, size_t *len)
         *len = (size_t)n;
     }
     return b;
+}
+
+/* A certificate for key, signed by issuer/ikey (self-signed when NULL), with
+ * optional basicConstraints and keyUsage extension values. */
+X509 *tu_mkcert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
+                    const char *bc, const char *ku)
+{
+    static long serial = 1;
+    X509 *x = X509_new();
+    X509V3_CTX v3;
+
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(x));
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, key);
+    X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
+    if (bc) {
+        X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, bc);
+        X509_add_ext(x, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    if (ku) {
+        X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, ku);
+        X509_add_ext(x, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    X509_sign(x, ikey ? ikey : key, EVP_sha256());
+    return x;
 }

@@ -4,6 +4,8 @@
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stddef.h>
 
 typedef struct tu_case {
@@ -26,5 +28,10 @@ void tu_rmtree(const char *path);
 const char *tu_fixture_dir(void);
 /* Read a whole file; NULL on error. */
 unsigned char *tu_read(const char *path, size_t *len);
+
+/* Test certificate: CN=cn for key, signed by issuer/ikey (self-signed when
+ * issuer is NULL), basicConstraints bc and keyUsage ku when non-NULL. */
+X509 *tu_mkcert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, const char *bc,
+                const char *ku);
 
 #endif
