@@ -83,7 +83,7 @@ typedef struct restart_job {
     scep_error err;
 } restart_job;
 
-static enroll_job *outstanding;  /* queued or running manual enrollments */
+static enroll_job *outstanding;    /* queued or running manual enrollments */
 static uint32_t last_manual_index; /* scepcReqLastHistIndex */
 
 uint32_t agent_enroll_last_index(void)
@@ -128,10 +128,12 @@ int agent_enroll_check(const agent_stage *stg)
         return refuse("no common name (scepcReqCommonName)", p->name);
     if (p->usage == SCEP_USAGE_IPSEC &&
         (!p->ipsec_policy[0] || !agent_conf_policy_known(&g_agent.conf, p->ipsec_policy)))
-        return refuse("usage ipsec needs an IPsec policy of the local configuration", p->name);
+        return refuse("usage ipsec needs an IPsec policy of the local configuration",
+                      p->name);
     if (agent_enroll_busy(p->name))
         return refuse("an enrollment for that name is already queued or running", p->name);
-    if (scep_keystore_exists(g_agent.ks, p->name) && !scep_pending_exists(g_agent.ks, p->name))
+    if (scep_keystore_exists(g_agent.ks, p->name) &&
+        !scep_pending_exists(g_agent.ks, p->name))
         return refuse("the key exists in the key store (and has no pending transaction)",
                       p->name);
     return SNMP_ERR_NOERROR;
@@ -154,7 +156,8 @@ static scep_rc install_one(const char *src, const char *dst, unsigned mode,
     free(data);
     if (rc)
         return rc;
-    if ((h->owner != (uid_t)-1 || h->group != (gid_t)-1) && chown(dst, h->owner, h->group) != 0)
+    if ((h->owner != (uid_t)-1 || h->group != (gid_t)-1) &&
+        chown(dst, h->owner, h->group) != 0)
         return scep_error_set(e, SCEP_E_IO, "chown %s: %s", dst, strerror(errno));
     return SCEP_OK;
 }
@@ -167,7 +170,8 @@ static void hook_fail(enroll_job *j, const char *what, const scep_error *e)
     j->hook_failed = 1;
 }
 
-static int join_path(char *buf, size_t n, const char *dir, const char *name, const char *sfx)
+static int join_path(char *buf, size_t n, const char *dir, const char *name,
+                     const char *sfx)
 {
     int len = snprintf(buf, n, "%s/%s%s", dir, name, sfx);
     return len < 0 || (size_t)len >= n ? -1 : 0;
@@ -227,7 +231,8 @@ static void run_hooks(enroll_job *j, volatile int *cancel)
     snprintf(j->env[1], sizeof j->env[1], "SCEP_KEY_FILE=%s", key);
     snprintf(j->env[2], sizeof j->env[2], "SCEP_CERT_FILE=%s", crt);
     snprintf(j->env[3], sizeof j->env[3], "SCEP_CHAIN_FILE=%s", have_chain ? chain : "");
-    snprintf(j->env[4], sizeof j->env[4], "SCEP_USAGE=%s", scep_usage_name((scep_usage)usage));
+    snprintf(j->env[4], sizeof j->env[4], "SCEP_USAGE=%s",
+             scep_usage_name((scep_usage)usage));
     snprintf(j->env[5], sizeof j->env[5], "SCEP_KEY_INDEX=%u", (unsigned)k->index);
     for (int i = 0; i < ENV_VARS; i++)
         env[i] = j->env[i];
@@ -237,7 +242,8 @@ static void run_hooks(enroll_job *j, volatile int *cancel)
         scep_error_clear(&e);
         if (scep_run_command(h->reload_cmd, env, j->cmd_timeout, &e) != SCEP_OK) {
             hook_fail(j, "reload command", &e);
-            scep_log(SCEP_LOG_ERR, "key \"%s\": reload command failed: %s", k->name, e.text);
+            scep_log(SCEP_LOG_ERR, "key \"%s\": reload command failed: %s", k->name,
+                     e.text);
         } else {
             scep_log(SCEP_LOG_INFO, "key \"%s\": reload command done", k->name);
         }
@@ -246,7 +252,8 @@ static void run_hooks(enroll_job *j, volatile int *cancel)
         scep_error_clear(&e);
         if (scep_run_command(j->restart_cmd, env, j->cmd_timeout, &e) != SCEP_OK) {
             hook_fail(j, "restart command", &e);
-            scep_log(SCEP_LOG_ERR, "key \"%s\": restart command failed: %s", k->name, e.text);
+            scep_log(SCEP_LOG_ERR, "key \"%s\": restart command failed: %s", k->name,
+                     e.text);
         } else {
             scep_log(SCEP_LOG_INFO, "key \"%s\": restart command done", k->name);
         }
@@ -300,7 +307,8 @@ static void record_ca_seen(const char *fpr)
     memcpy(g_agent.st.ca_seen, fpr, sizeof g_agent.st.ca_seen);
     g_agent.st.ca_seen[sizeof g_agent.st.ca_seen - 1] = 0;
     if (agent_state_save(g_agent.conf.state_dir, &g_agent.st) != 0)
-        snmp_log(LOG_ERR, "CA fingerprint %s seen first, but the state could not be saved\n",
+        snmp_log(LOG_ERR,
+                 "CA fingerprint %s seen first, but the state could not be saved\n",
                  g_agent.st.ca_seen);
     else
         snmp_log(LOG_NOTICE, "CA fingerprint %s recorded (trust on first use)\n",
@@ -344,7 +352,8 @@ static void enroll_done(void *arg, int cancelled)
 
     char detail[320];
     if (j->rc == SCEP_OK && j->ran)
-        snmp_log(LOG_NOTICE, "manual request %u for \"%s\": certificate obtained (key %u)%s%s\n",
+        snmp_log(LOG_NOTICE,
+                 "manual request %u for \"%s\": certificate obtained (key %u)%s%s\n",
                  (unsigned)j->hist_index, j->name, (unsigned)j->res.key.index,
                  j->hook_failed ? "; " : "", j->hook_failed ? j->hook_text : "");
     else
@@ -353,11 +362,9 @@ static void enroll_done(void *arg, int cancelled)
 
     if (j->ran)
         record_ca_seen(j->res.ca_fpr);
-    if (!cancelled) {
+    if (!cancelled && j->ran) { /* at shutdown: the history only */
         mib_keys_refresh();
-        if (!j->ran) {
-            /* nothing: only at shutdown */
-        } else if (j->rc == SCEP_OK) {
+        if (j->rc == SCEP_OK) {
             agent_notify_key(AGENT_NOTIFY_OBTAINED, j->res.key.index);
             if (j->hook_failed && row)
                 agent_notify_history(AGENT_NOTIFY_FAILED, j->hist_index);
@@ -450,8 +457,8 @@ static void restart_done(void *arg, int cancelled)
 void agent_restart_queue(const char *why)
 {
     if (!g_agent.conf.restart_cmd[0]) {
-        snmp_log(LOG_WARNING, "restart (%s): no restartCommand in the local configuration\n",
-                 why);
+        snmp_log(LOG_WARNING,
+                 "restart (%s): no restartCommand in the local configuration\n", why);
         return;
     }
     restart_job *r = calloc(1, sizeof *r);

@@ -255,6 +255,7 @@ void mib_request_init(void)
     static const oid base[] = SCEPC_OID(1, 2);
     netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
         "scepcRequest", handler, base, OID_LENGTH(base), HANDLER_CAN_RWRITE);
-    if (!reg || netsnmp_register_scalar_group(reg, COL_NAME, COL_LAST_INDEX) != MIB_REGISTERED_OK)
+    if (!reg ||
+        netsnmp_register_scalar_group(reg, COL_NAME, COL_LAST_INDEX) != MIB_REGISTERED_OK)
         snmp_log(LOG_ERR, "cannot register scepcRequest\n");
 }
