@@ -10,11 +10,75 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #ifndef SCEPAGENTD_CONF
 #define SCEPAGENTD_CONF "/etc/scep-agentx/scepagentd.conf"
 #endif
+
+/* X2: Net-SNMP's packet dumps ("dump*") and result printing ("results") show
+ * the values of a SET, a challenge included: they stay off whatever -D says.
+ * In Net-SNMP 5.9 "ALL" ignores exclusions and an excluded ("-token") token
+ * is merely skipped, so "everything" is spelled out as prefixes that match
+ * every token name except those two: the first match wins, tokens are
+ * matched by prefix. */
+static const char token_chars[] = "abcdefghijklmnopqrstuvwxyz_:/0123456789";
+
+static void add_prefixes(char *list, size_t n, const char *stem, const char *skip)
+{
+    size_t len = strlen(stem);
+    char tok[8];
+    for (const char *c = token_chars; *c; c++) {
+        if (skip && *c == skip[len])
+            continue;
+        snprintf(tok, sizeof tok, "%s%c", stem, *c);
+        if (strlen(list) + strlen(tok) + 2 < n) {
+            strcat(list, list[0] ? "," : "");
+            strcat(list, tok);
+        }
+    }
+}
+
+static void debug_tokens(const char *arg)
+{
+    if (arg && *arg && strcasecmp(arg, "ALL") != 0) {
+        if (strncmp(arg, "dump", 4) == 0 || strstr(arg, ",dump") ||
+            strncmp(arg, "results", 7) == 0 || strstr(arg, ",results"))
+            fprintf(stderr, "scepagentd: the dump* and results debug tokens are not "
+                            "available (they would log secrets)\n");
+        char buf[1024];
+        size_t o = 0;
+        /* Drop any dump / results token the user named. */
+        char *copy = strdup(arg), *save = NULL;
+        for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+            if (strncmp(t, "dump", 4) != 0 && strncmp(t, "results", 7) != 0 &&
+                strlen(t) + o + 2 < sizeof buf)
+                o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", o ? "," : "", t);
+        free(copy);
+        buf[o] = 0;
+        debug_register_tokens(buf);
+    } else {
+        /* Upper case and the first letters of the excluded names go level by
+         * level; "re" keeps read_config and register*. */
+        char list[4096] = "";
+        for (const char *c = token_chars; *c; c++) {
+            if (*c == 'd' || *c == 'r')
+                continue;
+            char one[2] = {*c, 0};
+            strcat(list, list[0] ? "," : "");
+            strcat(list, one);
+        }
+        strcat(list, ",A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P,Q,R,S,T,U,V,W,X,Y,Z");
+        add_prefixes(list, sizeof list, "d", "du");
+        add_prefixes(list, sizeof list, "du", "dum");
+        add_prefixes(list, sizeof list, "dum", "dump");
+        add_prefixes(list, sizeof list, "r", "re");
+        strcat(list, ",read,reg");
+        debug_register_tokens(list);
+    }
+    snmp_set_do_debugging(1);
+}
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -95,8 +159,7 @@ int main(int argc, char **argv)
             logging = 1;
             break;
         case 'D':
-            debug_register_tokens(optarg ? optarg : "ALL");
-            snmp_set_do_debugging(1);
+            debug_tokens(optarg);
             break;
         case 'h':
             usage(stdout);
