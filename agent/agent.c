@@ -86,7 +86,8 @@ int agent_init(const char *conf_path)
         return -1;
     }
     if (mkdir_p(g_agent.conf.state_dir, 0700) != 0) {
-        snmp_log(LOG_ERR, "cannot create %s: %s\n", g_agent.conf.state_dir, strerror(errno));
+        snmp_log(LOG_ERR, "cannot create %s: %s\n", g_agent.conf.state_dir,
+                 strerror(errno));
         return -1;
     }
     agent_state_defaults(&g_agent.st);
@@ -140,7 +141,8 @@ void agent_reload(void)
     }
     if (strcmp(c.keystore_dir, g_agent.conf.keystore_dir) != 0 ||
         strcmp(c.state_dir, g_agent.conf.state_dir) != 0)
-        snmp_log(LOG_WARNING, "SIGHUP: keyStore/stateDir changes need a restart; kept %s, %s\n",
+        snmp_log(LOG_WARNING,
+                 "SIGHUP: keyStore/stateDir changes need a restart; kept %s, %s\n",
                  g_agent.conf.keystore_dir, g_agent.conf.state_dir);
     snprintf(c.keystore_dir, sizeof c.keystore_dir, "%s", g_agent.conf.keystore_dir);
     snprintf(c.state_dir, sizeof c.state_dir, "%s", g_agent.conf.state_dir);

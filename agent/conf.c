@@ -38,11 +38,12 @@ void agent_conf_defaults(agent_conf *c)
     }
 }
 
-static int set_str(char *dst, size_t n, const char *v, const char *file, int line, const char *kw)
+static int set_str(char *dst, size_t n, const char *v, const char *file, int line,
+                   const char *kw)
 {
     if (strlen(v) >= n) {
-        snmp_log(LOG_ERR, "%s:%d: %s: value too long (at most %zu characters)\n", file, line,
-                 kw, n - 1);
+        snmp_log(LOG_ERR, "%s:%d: %s: value too long (at most %zu characters)\n", file,
+                 line, kw, n - 1);
         return -1;
     }
     memcpy(dst, v, strlen(v) + 1);
@@ -56,8 +57,8 @@ static int set_uint(unsigned *dst, const char *v, unsigned long lo, unsigned lon
     errno = 0;
     unsigned long x = strtoul(v, &end, 10);
     if (errno || *end || end == v || x < lo || x > hi) {
-        snmp_log(LOG_ERR, "%s:%d: %s: expected a number from %lu to %lu\n", file, line, kw, lo,
-                 hi);
+        snmp_log(LOG_ERR, "%s:%d: %s: expected a number from %lu to %lu\n", file, line, kw,
+                 lo, hi);
         return -1;
     }
     *dst = (unsigned)x;
@@ -74,7 +75,8 @@ static int owner_arg(agent_hook *h, const char *v, const char *file, int line)
     if (buf[0]) {
         struct passwd *pw = getpwnam(buf);
         if (!pw) {
-            snmp_log(LOG_ERR, "%s:%d: installOwner: unknown user \"%s\"\n", file, line, buf);
+            snmp_log(LOG_ERR, "%s:%d: installOwner: unknown user \"%s\"\n", file, line,
+                     buf);
             return -1;
         }
         h->owner = pw->pw_uid;
@@ -82,7 +84,8 @@ static int owner_arg(agent_hook *h, const char *v, const char *file, int line)
     if (grp && grp[0]) {
         struct group *gr = getgrnam(grp);
         if (!gr) {
-            snmp_log(LOG_ERR, "%s:%d: installOwner: unknown group \"%s\"\n", file, line, grp);
+            snmp_log(LOG_ERR, "%s:%d: installOwner: unknown group \"%s\"\n", file, line,
+                     grp);
             return -1;
         }
         h->group = gr->gr_gid;
@@ -120,19 +123,23 @@ static int parse_line(agent_conf *c, char *line, const char *file, int ln)
         return set_str(c->default_key, sizeof c->default_key, val, file, ln, kw);
     }
     if (KW("ipsecPolicy")) {
-        if (c->n_policies == AGENT_MAX_POLICIES || !val[0] || strlen(val) > SCEP_POLICY_MAX) {
+        if (c->n_policies == AGENT_MAX_POLICIES || !val[0] ||
+            strlen(val) > SCEP_POLICY_MAX) {
             snmp_log(LOG_ERR, "%s:%d: ipsecPolicy: empty, too long or more than %d\n", file,
                      ln, AGENT_MAX_POLICIES);
             return -1;
         }
-        return set_str(c->policies[c->n_policies++], SCEP_POLICY_MAX + 1, val, file, ln, kw);
+        return set_str(c->policies[c->n_policies++], SCEP_POLICY_MAX + 1, val, file, ln,
+                       kw);
     }
-    if (KW("installDir") || KW("installOwner") || KW("installMode") || KW("reloadCommand")) {
+    if (KW("installDir") || KW("installOwner") || KW("installMode") ||
+        KW("reloadCommand")) {
         char *r2 = NULL;
         char *u = strtok_r(val, " \t", &r2);
         int usage = u ? scep_usage_from_name(u) : -1;
         if (usage < 0) {
-            snmp_log(LOG_ERR, "%s:%d: %s: first word must be a usage (none, tls, ipsec, dot1x)\n",
+            snmp_log(LOG_ERR,
+                     "%s:%d: %s: first word must be a usage (none, tls, ipsec, dot1x)\n",
                      file, ln, kw);
             return -1;
         }
@@ -140,7 +147,8 @@ static int parse_line(agent_conf *c, char *line, const char *file, int ln)
         char *arg = r2 ? trim(r2) : "";
         if (KW("installDir")) {
             if (arg[0] != '/') {
-                snmp_log(LOG_ERR, "%s:%d: installDir: an absolute path is required\n", file, ln);
+                snmp_log(LOG_ERR, "%s:%d: installDir: an absolute path is required\n", file,
+                         ln);
                 return -1;
             }
             return set_str(h->install_dir, sizeof h->install_dir, arg, file, ln, kw);
@@ -151,21 +159,24 @@ static int parse_line(agent_conf *c, char *line, const char *file, int ln)
             char *end;
             unsigned long m = strtoul(arg, &end, 8);
             if (*end || end == arg || m > 0777) {
-                snmp_log(LOG_ERR, "%s:%d: installMode: an octal mode such as 0640\n", file, ln);
+                snmp_log(LOG_ERR, "%s:%d: installMode: an octal mode such as 0640\n", file,
+                         ln);
                 return -1;
             }
             h->mode = (unsigned)m;
             return 0;
         }
         if (arg[0] != '/') {
-            snmp_log(LOG_ERR, "%s:%d: reloadCommand: an absolute path is required\n", file, ln);
+            snmp_log(LOG_ERR, "%s:%d: reloadCommand: an absolute path is required\n", file,
+                     ln);
             return -1;
         }
         return set_str(h->reload_cmd, sizeof h->reload_cmd, arg, file, ln, kw);
     }
     if (KW("restartCommand")) {
         if (val[0] != '/') {
-            snmp_log(LOG_ERR, "%s:%d: restartCommand: an absolute path is required\n", file, ln);
+            snmp_log(LOG_ERR, "%s:%d: restartCommand: an absolute path is required\n", file,
+                     ln);
             return -1;
         }
         return set_str(c->restart_cmd, sizeof c->restart_cmd, val, file, ln, kw);

@@ -51,7 +51,8 @@ static void debug_tokens(const char *arg)
         size_t o = 0;
         /* Drop any dump / results token the user named. */
         char *copy = strdup(arg), *save = NULL;
-        for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+        for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t;
+             t = strtok_r(NULL, ",", &save))
             if (strncmp(t, "dump", 4) != 0 && strncmp(t, "results", 7) != 0 &&
                 strlen(t) + o + 2 < sizeof buf)
                 o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", o ? "," : "", t);
@@ -100,7 +101,8 @@ static void usage(FILE *f)
             "  -c FILE       local configuration (default %s)\n"
             "  -x ADDRESS    AgentX master address (overrides agentxSocket in the config)\n"
             "  -p PIDFILE    write the process id to PIDFILE\n"
-            "  -L[efos]      logging as in snmpd: -Le stderr, -Lf FILE, -Lo stdout, -Ls FAC syslog\n"
+            "  -L[efos]      logging as in snmpd: -Le stderr, -Lf FILE, -Lo stdout, -Ls "
+            "FAC syslog\n"
             "  -D[TOKENS]    Net-SNMP debug output for the given tokens (all when empty)\n"
             "  -h            this help\n"
             "  -v            version and built features\n"
@@ -184,12 +186,14 @@ int main(int argc, char **argv)
     setenv("MIBS", "", 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD,
+                           1);
 
     if (agent_conf_load(conf_path, &g_agent.conf) != 0)
         return 1;
     if (xaddr)
-        snprintf(g_agent.conf.agentx_socket, sizeof g_agent.conf.agentx_socket, "%s", xaddr);
+        snprintf(g_agent.conf.agentx_socket, sizeof g_agent.conf.agentx_socket, "%s",
+                 xaddr);
     if (g_agent.conf.agentx_socket[0])
         netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET,
                               g_agent.conf.agentx_socket);

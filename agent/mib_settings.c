@@ -117,7 +117,8 @@ static int reserve2(const agent_stage *stg, int col)
         break;
     }
     if (changed) {
-        DEBUGMSGTL(("scepagentd/settings", "column %d refused: automatic timer enabled\n", col));
+        DEBUGMSGTL(
+            ("scepagentd/settings", "column %d refused: automatic timer enabled\n", col));
         return SNMP_ERR_INCONSISTENTVALUE;
     }
     return SNMP_ERR_NOERROR;

@@ -51,7 +51,8 @@ agent_stage *agent_stage_get(netsnmp_agent_request_info *reqinfo, netsnmp_reques
         }
         /* A new PDU while the previous one never finished (the master went
          * away between phases): what was applied stays, then start afresh. */
-        DEBUGMSGTL(("scepagentd/stage", "stale stage %ld replaced by %ld\n", S.transid, id));
+        DEBUGMSGTL(
+            ("scepagentd/stage", "stale stage %ld replaced by %ld\n", S.transid, id));
         if (S.applied && !S.committed)
             commit();
         reset();

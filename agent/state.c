@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATE_FILE "scepagentd.state"
+#define STATE_FILE  "scepagentd.state"
 #define SECRET_FILE "auto-challenge.secret"
 
 void agent_state_defaults(agent_state *s)
@@ -59,7 +59,8 @@ int agent_state_save(const char *dir, const agent_state *s)
     if (!f)
         return -1;
     const agent_auto *a = &s->autoreq;
-    fprintf(f, "# scepagentd state: written by the agent on every SET, do not edit while it runs\n");
+    fprintf(f, "# scepagentd state: written by the agent on every SET, do not edit while "
+               "it runs\n");
     put_str(f, "serverUrl", s->url);
     fprintf(f, "serverPort %u\nserverTimeout %u\n", s->port, s->timeout);
     put_str(f, "caPin", s->ca_pin);
@@ -67,8 +68,9 @@ int agent_state_save(const char *dir, const agent_state *s)
     fprintf(f, "autoEnable %d\nautoStart ", a->enable);
     for (size_t i = 0; i < a->start_len; i++)
         fprintf(f, "%02x", a->start[i]);
-    fprintf(f, "\nautoJitter %d\nautoPollCount %u\nautoPollInterval %u\nautoInterval %u\n"
-               "autoRestart %d\nautoDeletePrevious %d\nautoRenewDays %u\n",
+    fprintf(f,
+            "\nautoJitter %d\nautoPollCount %u\nautoPollInterval %u\nautoInterval %u\n"
+            "autoRestart %d\nautoDeletePrevious %d\nautoRenewDays %u\n",
             a->jitter, a->poll_count, a->poll_interval, a->interval, a->restart,
             a->delete_previous, a->renew_days);
     put_str(f, "autoKeyName", a->p.name);
@@ -92,7 +94,9 @@ int agent_state_save(const char *dir, const agent_state *s)
         path_of(path, sizeof path, dir, SECRET_FILE);
         if (a->p.challenge[0])
             rc = scep_write_file_atomic(path, a->p.challenge, strlen(a->p.challenge), 0600,
-                                        &e) == SCEP_OK ? 0 : -1;
+                                        &e) == SCEP_OK
+                     ? 0
+                     : -1;
         else if (unlink(path) != 0 && errno != ENOENT)
             rc = -1;
     }
@@ -139,7 +143,8 @@ static void apply(agent_state *s, const char *k, const char *v)
     else if (K("serverPort"))
         s->port = u <= 65535 ? (unsigned)u : 0;
     else if (K("serverTimeout"))
-        s->timeout = u >= SCEP_TIMEOUT_MIN && u <= SCEP_TIMEOUT_MAX ? (unsigned)u : SCEP_TIMEOUT_DEFAULT;
+        s->timeout = u >= SCEP_TIMEOUT_MIN && u <= SCEP_TIMEOUT_MAX ? (unsigned)u
+                                                                    : SCEP_TIMEOUT_DEFAULT;
     else if (K("caPin"))
         get_str(s->ca_pin, sizeof s->ca_pin, v);
     else if (K("caSeen"))
@@ -213,7 +218,8 @@ int agent_state_load(const char *dir, agent_state *s)
     /* Values that no longer pass validation fall back to "not set". */
     if (s->url[0] && scep_check_url(s->url, strlen(s->url), NULL) != SCEP_OK)
         s->url[0] = 0;
-    if (s->ca_pin[0] && scep_check_fingerprint(s->ca_pin, strlen(s->ca_pin), NULL) != SCEP_OK)
+    if (s->ca_pin[0] &&
+        scep_check_fingerprint(s->ca_pin, strlen(s->ca_pin), NULL) != SCEP_OK)
         s->ca_pin[0] = 0;
 
     path_of(path, sizeof path, dir, SECRET_FILE);

@@ -113,8 +113,8 @@ const char *scep_caps_format(unsigned caps, char *buf, size_t len)
     for (size_t i = 0; i < NWORDS; i++) {
         if (!(caps & caps_words[i].bit))
             continue;
-        int n = snprintf(buf + used, len - used, "%s%s", used ? " " : "",
-                         caps_words[i].word);
+        int n =
+            snprintf(buf + used, len - used, "%s%s", used ? " " : "", caps_words[i].word);
         if (n < 0 || (size_t)n >= len - used) {
             buf[used] = '\0'; /* no half words: drop what does not fit */
             break;

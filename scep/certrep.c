@@ -168,7 +168,7 @@ static scep_rc read_certs(BIO *content, EVP_PKEY *our_key, X509 *our_cert, EVP_P
     PKCS7 *env = NULL, *deg = NULL;
     BIO *plain = BIO_new(BIO_s_mem());
     const unsigned char *data;
-    STACK_OF(X509) * certs;
+    STACK_OF(X509) *certs;
     long n;
     scep_rc rc = SCEP_OK;
 

@@ -101,20 +101,22 @@ static scep_rc check_ca_pin(const scep_settings *s, const char *fpr, scep_error 
     char want[SCEP_FPR_HEX_LEN + 1];
     if (s->ca_pin[0]) {
         if (scep_normalize_fpr(s->ca_pin, strlen(s->ca_pin), want) != SCEP_OK)
-            return scep_error_set(e, SCEP_E_INVALID, "configured CA pin is not a SHA-256 fingerprint");
+            return scep_error_set(e, SCEP_E_INVALID,
+                                  "configured CA pin is not a SHA-256 fingerprint");
         if (strcmp(want, fpr) != 0)
             return scep_error_set(e, SCEP_E_CA_FINGERPRINT,
-                                  "CA certificate SHA-256 %s does not match the pin %s", fpr,
-                                  want);
+                                  "CA certificate SHA-256 %s does not match the pin %s",
+                                  fpr, want);
         return SCEP_OK;
     }
     if (s->ca_seen[0]) {
         if (scep_normalize_fpr(s->ca_seen, strlen(s->ca_seen), want) != SCEP_OK ||
             strcmp(want, fpr) != 0)
-            return scep_error_set(e, SCEP_E_CA_CHANGED,
-                                  "CA certificate SHA-256 %s differs from the one first seen "
-                                  "%s; set the CA pin to accept it",
-                                  fpr, s->ca_seen);
+            return scep_error_set(
+                e, SCEP_E_CA_CHANGED,
+                "CA certificate SHA-256 %s differs from the one first seen "
+                "%s; set the CA pin to accept it",
+                fpr, s->ca_seen);
     }
     return SCEP_OK;
 }
@@ -142,7 +144,8 @@ static scep_rc ca_to_pem(const scep_ca *ca, char **pem, scep_error *e)
     return *pem ? SCEP_OK : scep_error_set(e, SCEP_E_NOMEM, "CA PEM");
 }
 
-scep_rc scep_get_ca(scep_client *c, char fpr[SCEP_FPR_HEX_LEN + 1], char **pem, scep_error *e)
+scep_rc scep_get_ca(scep_client *c, char fpr[SCEP_FPR_HEX_LEN + 1], char **pem,
+                    scep_error *e)
 {
     scep_rc rc;
     if (!c->have_ca) {
@@ -206,8 +209,8 @@ static scep_rc send_pkimsg(scep_client *c, const unsigned char *der, size_t len,
 /* What one pkiMessage exchange needs. */
 typedef struct exchange {
     int type;
-    X509_REQ *csr;             /* 19/17 */
-    X509_NAME *poll_subject;   /* 20 */
+    X509_REQ *csr;           /* 19/17 */
+    X509_NAME *poll_subject; /* 20 */
     X509 *signer_cert;
     EVP_PKEY *signer_key;
     EVP_PKEY *new_key;
@@ -260,7 +263,9 @@ static scep_rc run_exchange(scep_client *c, exchange *x, scep_certrep *rep, scep
     rc = (rep->fail_info >= 0 && rep->fail_info <= 4)
              ? (scep_rc)(SCEP_E_FAILINFO_BADALG + rep->fail_info)
              : SCEP_E_FAILURE;
-    scep_error_set(e, rc, "%s", rep->fail_info_text[0] ? rep->fail_info_text : "server answered FAILURE");
+    scep_error_set(e, rc, "%s",
+                   rep->fail_info_text[0] ? rep->fail_info_text
+                                          : "server answered FAILURE");
     if (e)
         e->fail_info = rep->fail_info;
     return rc;
@@ -348,8 +353,8 @@ static scep_rc save_pending(scep_keystore *ks, const char *name, const scep_para
     scep_rc rc = scep_txn_save(ks, &t, key, &se);
     if (rc) {
         /* Keep the Pending detail but say the transaction could not be kept. */
-        scep_log(SCEP_LOG_ERR, "cannot save pending transaction %s for %s: %s", t.transaction_id,
-                 name, se.text);
+        scep_log(SCEP_LOG_ERR, "cannot save pending transaction %s for %s: %s",
+                 t.transaction_id, name, se.text);
         return scep_error_set(e, rc, "pending transaction %s could not be saved: %s",
                               t.transaction_id, se.text);
     }
@@ -400,7 +405,8 @@ scep_rc scep_enroll(scep_client *c, scep_keystore *ks, const scep_params *p,
     if (rc)
         return rc;
     if (o->renew_name && !(caps & SCEP_CAP_RENEWAL))
-        return scep_error_set(e, SCEP_E_NO_RENEWAL, "the server does not advertise Renewal");
+        return scep_error_set(e, SCEP_E_NO_RENEWAL,
+                              "the server does not advertise Renewal");
 
     EVP_PKEY *key = NULL, *old_key = NULL;
     X509 *old_cert = NULL, *self = NULL;
@@ -446,8 +452,9 @@ scep_rc scep_enroll(scep_client *c, scep_keystore *ks, const scep_params *p,
         goto out;
     rc = store_result(ks, name, key, &rep, p->usage, p->ipsec_policy, replace, r, e);
     if (!rc)
-        scep_log(SCEP_LOG_NOTICE, "key \"%s\": certificate %s issued by %s, valid until %ld",
-                 name, r->key.serial, r->key.issuer, (long)r->key.not_after);
+        scep_log(SCEP_LOG_NOTICE,
+                 "key \"%s\": certificate %s issued by %s, valid until %ld", name,
+                 r->key.serial, r->key.issuer, (long)r->key.not_after);
 out:
     scep_certrep_clear(&rep);
     X509_REQ_free(csr);
@@ -458,8 +465,8 @@ out:
     return rc;
 }
 
-scep_rc scep_poll(scep_client *c, scep_keystore *ks, const char *name, scep_enroll_result *r,
-                  scep_error *e)
+scep_rc scep_poll(scep_client *c, scep_keystore *ks, const char *name,
+                  scep_enroll_result *r, scep_error *e)
 {
     memset(r, 0, sizeof *r);
     scep_txn t;
@@ -483,7 +490,8 @@ scep_rc scep_poll(scep_client *c, scep_keystore *ks, const char *name, scep_enro
         goto out;
     subject = subject_from_hex(t.subject);
     if (!subject) {
-        rc = scep_error_set(e, SCEP_E_IO, "corrupt subject in pending transaction \"%s\"", name);
+        rc = scep_error_set(e, SCEP_E_IO, "corrupt subject in pending transaction \"%s\"",
+                            name);
         goto out;
     }
     /* The poll is signed like the original request: the old certificate for a
@@ -498,7 +506,8 @@ scep_rc scep_poll(scep_client *c, scep_keystore *ks, const char *name, scep_enro
         x.signer_key = old_key;
     } else {
         csr = X509_REQ_new();
-        if (!csr || !X509_REQ_set_subject_name(csr, subject) || !X509_REQ_set_pubkey(csr, key)) {
+        if (!csr || !X509_REQ_set_subject_name(csr, subject) ||
+            !X509_REQ_set_pubkey(csr, key)) {
             rc = scep_error_set(e, SCEP_E_NOMEM, "poll request");
             goto out;
         }

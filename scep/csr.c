@@ -190,7 +190,7 @@ static int add_subject(X509_REQ *req, const scep_params *p)
 }
 
 /* subjectAltName: iPAddress when the CN is an IPv4/IPv6 literal, else dNSName. */
-static int add_san(STACK_OF(X509_EXTENSION) * *exts, const char *cn)
+static int add_san(STACK_OF(X509_EXTENSION) **exts, const char *cn)
 {
     GENERAL_NAMES *gens = GENERAL_NAMES_new();
     GENERAL_NAME *gen = GENERAL_NAME_new();
@@ -233,7 +233,7 @@ out:
  * The IPsec policy name is a local binding (stored with the key in the key
  * store); nothing policy-specific goes into the request.
  */
-static int add_usage(STACK_OF(X509_EXTENSION) * *exts, scep_usage usage)
+static int add_usage(STACK_OF(X509_EXTENSION) **exts, scep_usage usage)
 {
     ASN1_BIT_STRING *ku = ASN1_BIT_STRING_new();
     EXTENDED_KEY_USAGE *eku = NULL;

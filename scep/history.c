@@ -23,7 +23,7 @@ struct scep_history {
     char *path;
     unsigned max;
     unsigned count;
-    unsigned head;        /* slot of the oldest row */
+    unsigned head; /* slot of the oldest row */
     uint32_t last_index;
     scep_hist_entry *rows; /* max slots */
 };
@@ -136,15 +136,16 @@ scep_rc scep_history_save(scep_history *h, scep_error *e)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return scep_error_set(e, SCEP_E_NOMEM, "history buffer");
-    fprintf(f, "# scep-agentx request history (written by scepagentd)\nlastindex %" PRIu32 "\n",
-            h->last_index);
+    fprintf(
+        f, "# scep-agentx request history (written by scepagentd)\nlastindex %" PRIu32 "\n",
+        h->last_index);
     for (unsigned i = 0; i < h->count; i++) {
         const scep_hist_entry *r = slot(h, i);
         fprintf(f, "row\t%" PRIu32 "\t", r->index);
         put_escaped(f, r->name);
         fprintf(f, "\t%d\t%d\t%d\t%ld\t%d\t%u\t%lld\t%lld\t", (int)r->source, (int)r->state,
-                (int)r->code, r->http_status, r->fail_info, r->polls, (long long)r->requested,
-                (long long)r->completed);
+                (int)r->code, r->http_status, r->fail_info, r->polls,
+                (long long)r->requested, (long long)r->completed);
         put_escaped(f, r->transaction_id);
         fputc('\t', f);
         put_escaped(f, r->text);
@@ -237,7 +238,8 @@ static scep_rc load(scep_history *h, scep_error *e)
         if (slot(h, i)->index > h->last_index)
             h->last_index = slot(h, i)->index;
     if (bad)
-        scep_log(SCEP_LOG_WARNING, "%s: %u unreadable history line(s) ignored", h->path, bad);
+        scep_log(SCEP_LOG_WARNING, "%s: %u unreadable history line(s) ignored", h->path,
+                 bad);
     /* A row left "in progress" by a crash or a restart is not running any more. */
     for (unsigned i = 0; i < h->count; i++) {
         scep_hist_entry *r = slot(h, i);

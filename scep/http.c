@@ -34,7 +34,7 @@
 #include <strings.h>
 
 #define SCEP_HTTP_MAX_BODY (1024u * 1024u)
-#define SCEP_USER_AGENT "scep-agentx/" PACKAGE_VERSION
+#define SCEP_USER_AGENT    "scep-agentx/" PACKAGE_VERSION
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static int curl_ready;
@@ -226,7 +226,8 @@ static scep_rc map_curl_error(CURLcode cc, const sink *body, const char *errbuf,
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
         return scep_error_set(e, SCEP_E_TLS_VERIFY,
-                              "%s: cannot verify the server: CA bundle unusable: %s", op, why);
+                              "%s: cannot verify the server: CA bundle unusable: %s", op,
+                              why);
     case CURLE_PEER_FAILED_VERIFICATION: /* == CURLE_SSL_CACERT since 7.62 */
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
@@ -243,7 +244,7 @@ static scep_rc map_curl_error(CURLcode cc, const sink *body, const char *errbuf,
 #define SETOPT(h, opt, val)                                                                \
     do {                                                                                   \
         if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK) {                             \
-            rc = scep_error_set(e, SCEP_E_INTERNAL, "curl_easy_setopt(%s) failed", #opt); \
+            rc = scep_error_set(e, SCEP_E_INTERNAL, "curl_easy_setopt(%s) failed", #opt);  \
             goto out;                                                                      \
         }                                                                                  \
     } while (0)
@@ -273,8 +274,8 @@ scep_rc scep_http_curl(void *ctx, const scep_settings *s, const scep_http_req *r
         return scep_error_set(e, SCEP_E_BAD_URL, "%s: server URL is not http(s)",
                               req->operation);
     if (s->port > 65535)
-        return scep_error_set(e, SCEP_E_INVALID, "%s: port %u out of range",
-                              req->operation, s->port);
+        return scep_error_set(e, SCEP_E_INVALID, "%s: port %u out of range", req->operation,
+                              s->port);
     if (cancel && *cancel)
         return scep_error_set(e, SCEP_E_CANCELLED, "%s: cancelled", req->operation);
     rc = ensure_curl();
@@ -322,7 +323,8 @@ scep_rc scep_http_curl(void *ctx, const scep_settings *s, const scep_http_req *r
     SETOPT(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
     SETOPT(h, CURLOPT_XFERINFODATA, (void *)cancel);
     if (req->body) {
-        struct curl_slist *t = curl_slist_append(hdrs, "Content-Type: application/x-pki-message");
+        struct curl_slist *t =
+            curl_slist_append(hdrs, "Content-Type: application/x-pki-message");
         if (t)
             hdrs = t;
         t = t ? curl_slist_append(hdrs, "Expect:") : NULL;
@@ -366,7 +368,8 @@ scep_rc scep_http_curl(void *ctx, const scep_settings *s, const scep_http_req *r
     resp->body_len = body.len;
     body.buf = NULL;
     scep_log(SCEP_LOG_DEBUG, "%s: HTTP %ld, %zu bytes, %s", req->operation, status,
-             resp->body_len, resp->content_type[0] ? resp->content_type : "no content type");
+             resp->body_len,
+             resp->content_type[0] ? resp->content_type : "no content type");
 
 out:
     free(body.buf);

@@ -40,10 +40,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SFX_KEY SCEP_KS_KEY
-#define SFX_CRT SCEP_KS_CRT
-#define SFX_CHAIN SCEP_KS_CHAIN
-#define SFX_META SCEP_KS_META
+#define SFX_KEY      SCEP_KS_KEY
+#define SFX_CRT      SCEP_KS_CRT
+#define SFX_CHAIN    SCEP_KS_CHAIN
+#define SFX_META     SCEP_KS_META
 #define KS_INDEX_MAX SCEP_KS_INDEX_MAX
 
 static const char *const key_files[] = {SFX_KEY, SFX_CRT, SFX_CHAIN}; /* besides .meta */
@@ -63,7 +63,7 @@ struct scep_keystore {
     scep_keyinfo *keys;          /* sorted by index */
     size_t *byname;              /* positions in keys, sorted by name */
     size_t n, alloc;
-    uint32_t last_index;         /* highest index ever issued */
+    uint32_t last_index; /* highest index ever issued */
     struct resv *resv;
     unsigned nresv_new;
 };
@@ -445,7 +445,8 @@ void scep_keystore_cert_path(const scep_keystore *ks, const char *name, char *bu
     ks_path(ks, name, SFX_CRT, NULL, buf, n);
 }
 
-void scep_keystore_chain_path(const scep_keystore *ks, const char *name, char *buf, size_t n)
+void scep_keystore_chain_path(const scep_keystore *ks, const char *name, char *buf,
+                              size_t n)
 {
     ks_path(ks, name, SFX_CHAIN, NULL, buf, n);
 }
@@ -682,7 +683,8 @@ scep_rc scep_keystore_store(scep_keystore *ks, const char *name, EVP_PKEY *key, 
     rc = scep_check_name(name, strlen(name), e);
     if (rc)
         return rc;
-    if (usage < SCEP_USAGE_NONE || usage > SCEP_USAGE_DOT1X || (policy && !policy_ok(policy)))
+    if (usage < SCEP_USAGE_NONE || usage > SCEP_USAGE_DOT1X ||
+        (policy && !policy_ok(policy)))
         return scep_error_set(e, SCEP_E_INVALID, "key store: invalid usage or policy");
     if (replace && !*replace)
         replace = NULL;

@@ -32,8 +32,7 @@ scep_rc scep_key_to_pem(EVP_PKEY *k, char **pem, size_t *len, scep_error *e);
 /* CSR: subject O (if any) + CN; SAN iPAddress or dNSName from CN; PKCS#9
  * challengePassword (if non-empty); key usage / EKU per p->usage; signed with
  * p->hash. */
-scep_rc scep_csr_build(EVP_PKEY *k, const scep_params *p, X509_REQ **out,
-                       scep_error *e);
+scep_rc scep_csr_build(EVP_PKEY *k, const scep_params *p, X509_REQ **out, scep_error *e);
 const EVP_MD *scep_hash_md(scep_hash h);
 
 /* ---- Certificates (cert.c) ---------------------------------------------- */
@@ -49,10 +48,10 @@ scep_rc scep_cert_read_file(const char *path, X509 **out, scep_error *e);
 
 /* ---- GetCACert (cacert.c) ----------------------------------------------- */
 typedef struct scep_ca {
-    STACK_OF(X509) *all;  /* every certificate received */
-    X509 *ca;             /* the CA certificate (self-signed or the issuer) */
-    X509 *enc;            /* recipient for the envelope (RA with keyEncipherment, else CA) */
-    X509 *sig;            /* expected CertRep signer (RA with digitalSignature, else CA) */
+    STACK_OF(X509) *all; /* every certificate received */
+    X509 *ca;            /* the CA certificate (self-signed or the issuer) */
+    X509 *enc;           /* recipient for the envelope (RA with keyEncipherment, else CA) */
+    X509 *sig;           /* expected CertRep signer (RA with digitalSignature, else CA) */
 } scep_ca;
 /* Parse a GetCACert body: DER certificate (application/x-x509-ca-cert) or a
  * degenerate PKCS#7 (application/x-x509-ca-ra-cert). B3 selection. */
@@ -61,21 +60,25 @@ scep_rc scep_ca_parse(const unsigned char *der, size_t len, const char *content_
 void scep_ca_clear(scep_ca *ca);
 
 /* ---- pkiMessage (pkimsg.c) ---------------------------------------------- */
-enum { SCEP_MSG_CERTREP = 3, SCEP_MSG_RENEWALREQ = 17, SCEP_MSG_PKCSREQ = 19,
-       SCEP_MSG_CERTPOLL = 20 };
+enum {
+    SCEP_MSG_CERTREP = 3,
+    SCEP_MSG_RENEWALREQ = 17,
+    SCEP_MSG_PKCSREQ = 19,
+    SCEP_MSG_CERTPOLL = 20
+};
 enum { SCEP_STATUS_SUCCESS = 0, SCEP_STATUS_FAILURE = 2, SCEP_STATUS_PENDING = 3 };
 
 typedef struct scep_msg_in {
-    int type;                 /* SCEP_MSG_PKCSREQ / RENEWALREQ / CERTPOLL */
-    X509_REQ *csr;            /* PKCSReq/RenewalReq */
-    X509_NAME *poll_subject;  /* CertPoll: our subject */
-    X509 *signer_cert;        /* self-signed for PKCSReq, current cert for renewal */
+    int type;                /* SCEP_MSG_PKCSREQ / RENEWALREQ / CERTPOLL */
+    X509_REQ *csr;           /* PKCSReq/RenewalReq */
+    X509_NAME *poll_subject; /* CertPoll: our subject */
+    X509 *signer_cert;       /* self-signed for PKCSReq, current cert for renewal */
     EVP_PKEY *signer_key;
-    X509 *recipient;          /* scep_ca.enc */
-    X509 *ca;                 /* CertPoll issuer name (scep_ca.ca) */
-    const char *digest;       /* scep_caps_digest() */
-    const char *cipher;       /* scep_caps_cipher() */
-    char transaction_id[65];  /* hex; computed from the key when empty */
+    X509 *recipient;                /* scep_ca.enc */
+    X509 *ca;                       /* CertPoll issuer name (scep_ca.ca) */
+    const char *digest;             /* scep_caps_digest() */
+    const char *cipher;             /* scep_caps_cipher() */
+    char transaction_id[65];        /* hex; computed from the key when empty */
     unsigned char sender_nonce[16]; /* filled by scep_msg_build (scep_random) */
 } scep_msg_in;
 
@@ -88,12 +91,12 @@ scep_rc scep_selfsigned(EVP_PKEY *k, const X509_REQ *csr, X509 **out, scep_error
 scep_rc scep_msg_build(scep_msg_in *m, unsigned char **der, size_t *len, scep_error *e);
 
 typedef struct scep_certrep {
-    int status;               /* SCEP_STATUS_* */
-    int fail_info;            /* -1 none */
+    int status;    /* SCEP_STATUS_* */
+    int fail_info; /* -1 none */
     char fail_info_text[256];
     char transaction_id[65];
-    X509 *cert;               /* SUCCESS: the issued certificate matching our key */
-    STACK_OF(X509) *certs;    /* SUCCESS: all certificates in the reply */
+    X509 *cert;            /* SUCCESS: the issued certificate matching our key */
+    STACK_OF(X509) *certs; /* SUCCESS: all certificates in the reply */
 } scep_certrep;
 /* Parse and check a CertRep: CMS signature by `signer` itself (PKCS7_NOINTERN;
  * no chain or purpose check, the Debian CA lacks digitalSignature), recipientNonce ==
@@ -116,15 +119,15 @@ scep_rc scep_keystore_store(scep_keystore *ks, const char *name, EVP_PKEY *key, 
                             STACK_OF(X509) *chain, scep_usage usage, const char *policy,
                             const char *replace, scep_keyinfo *out, scep_error *e);
 /* Load a stored key and certificate (renewal). */
-scep_rc scep_keystore_load(scep_keystore *ks, const char *name, EVP_PKEY **key,
-                           X509 **cert, scep_error *e);
+scep_rc scep_keystore_load(scep_keystore *ks, const char *name, EVP_PKEY **key, X509 **cert,
+                           scep_error *e);
 /* Name of the stored key with that usage ("" if none; the default key is skipped). */
 int scep_keystore_find_usage(scep_keystore *ks, scep_usage usage, char *name, size_t n);
 /* Key store directory layout (keystore.c, txn.c). */
-#define SCEP_KS_KEY ".key"         /* PEM PKCS#8, 0600 */
-#define SCEP_KS_CRT ".crt"         /* PEM, 0644 */
-#define SCEP_KS_CHAIN ".chain.pem" /* CA chain, 0644, optional */
-#define SCEP_KS_META ".meta"       /* index, usage...: written last (commit point) */
+#define SCEP_KS_KEY       ".key"       /* PEM PKCS#8, 0600 */
+#define SCEP_KS_CRT       ".crt"       /* PEM, 0644 */
+#define SCEP_KS_CHAIN     ".chain.pem" /* CA chain, 0644, optional */
+#define SCEP_KS_META      ".meta"      /* index, usage...: written last (commit point) */
 #define SCEP_KS_NEXTINDEX ".nextindex" /* highest index ever issued */
 #define SCEP_KS_INDEX_MAX 2147483647u  /* an SNMP index is an Integer32 > 0 */
 /* "<dir>/<name><sfx><sfx2>" into buf; -1 (buf "") when it does not fit. */
@@ -152,18 +155,17 @@ int scep_parse_num(const char *s, long long lo, long long hi, long long *out);
 typedef struct scep_txn {
     char name[SCEP_NAME_MAX + 1];
     char transaction_id[65];
-    int msg_type;             /* the original request type (19 or 17) */
+    int msg_type; /* the original request type (19 or 17) */
     unsigned polls;
     time_t created;
     scep_usage usage;
     char ipsec_policy[SCEP_POLICY_MAX + 1];
     scep_hash hash;
     unsigned bits;
-    char subject[512];        /* RFC 2253 one-line, for the CertPoll subject */
+    char subject[512]; /* RFC 2253 one-line, for the CertPoll subject */
     char replace[SCEP_NAME_MAX + 1];
 } scep_txn;
-scep_rc scep_txn_save(scep_keystore *ks, const scep_txn *t, EVP_PKEY *key,
-                      scep_error *e);
+scep_rc scep_txn_save(scep_keystore *ks, const scep_txn *t, EVP_PKEY *key, scep_error *e);
 scep_rc scep_txn_load(scep_keystore *ks, const char *name, scep_txn *t, EVP_PKEY **key,
                       scep_error *e);
 scep_rc scep_txn_delete(scep_keystore *ks, const char *name, scep_error *e);

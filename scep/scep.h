@@ -26,45 +26,45 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 typedef enum scep_rc {
     SCEP_OK = 0,
-    SCEP_E_NOMEM = 1,            /* out of memory */
-    SCEP_E_INVALID = 2,          /* invalid argument / parameter */
-    SCEP_E_BAD_URL = 3,          /* server URL not http(s) or unparsable */
-    SCEP_E_TCP = 4,              /* connect failed / DNS: "Communication error (TCP ERROR)" */
-    SCEP_E_TIMEOUT = 5,          /* no answer within the timeout (T3: TCP ERROR) */
-    SCEP_E_HTTP = 6,             /* HTTP status >= 300: "... (TCP ERROR <status>)" */
-    SCEP_E_TLS_VERIFY = 7,       /* HTTPS server certificate not trusted */
-    SCEP_E_FAILINFO_BADALG = 8,  /* FAILURE, failInfo 0 */
+    SCEP_E_NOMEM = 1,      /* out of memory */
+    SCEP_E_INVALID = 2,    /* invalid argument / parameter */
+    SCEP_E_BAD_URL = 3,    /* server URL not http(s) or unparsable */
+    SCEP_E_TCP = 4,        /* connect failed / DNS: "Communication error (TCP ERROR)" */
+    SCEP_E_TIMEOUT = 5,    /* no answer within the timeout (T3: TCP ERROR) */
+    SCEP_E_HTTP = 6,       /* HTTP status >= 300: "... (TCP ERROR <status>)" */
+    SCEP_E_TLS_VERIFY = 7, /* HTTPS server certificate not trusted */
+    SCEP_E_FAILINFO_BADALG = 8,     /* FAILURE, failInfo 0 */
     SCEP_E_FAILINFO_BADMSGCHK = 9,  /* failInfo 1 */
     SCEP_E_FAILINFO_BADREQ = 10,    /* failInfo 2 */
     SCEP_E_FAILINFO_BADTIME = 11,   /* failInfo 3 */
     SCEP_E_FAILINFO_BADCERTID = 12, /* failInfo 4 */
-    SCEP_E_FAILURE = 13,         /* FAILURE with no / unknown failInfo */
-    SCEP_E_PENDING = 14,         /* server answered PENDING: "Pending" */
-    SCEP_E_KEYSTORE_FULL = 15,   /* "Key and certificate registration limit" */
-    SCEP_E_CA_FINGERPRINT = 16,  /* CA fingerprint does not match the pin */
-    SCEP_E_CA_CHANGED = 17,      /* TOFU: CA differs from the one seen first */
-    SCEP_E_BAD_SIGNATURE = 18,   /* CertRep CMS signature invalid / not by CA/RA */
-    SCEP_E_NONCE_MISMATCH = 19,  /* recipientNonce != our senderNonce */
-    SCEP_E_TRANSID_MISMATCH = 20,/* transactionID differs */
-    SCEP_E_MALFORMED = 21,       /* response not parseable (DER/CMS/attrs) */
-    SCEP_E_DECRYPT = 22,         /* envelope could not be decrypted */
-    SCEP_E_CERT_MISMATCH = 23,   /* issued cert's public key is not ours */
-    SCEP_E_CACERT = 24,          /* GetCACert answer unusable (no CA/RA cert) */
-    SCEP_E_KEYGEN = 25,          /* key generation failed */
-    SCEP_E_CSR = 26,             /* CSR could not be built/signed */
-    SCEP_E_CRYPTO = 27,          /* building the pkiMessage failed */
-    SCEP_E_IO = 28,              /* file system error (key store, state) */
-    SCEP_E_NAME = 29,            /* key name invalid (M1) */
-    SCEP_E_EXISTS = 30,          /* key name exists in the key store */
-    SCEP_E_NOT_FOUND = 31,       /* no such key / transaction */
-    SCEP_E_DEFAULT_KEY = 32,     /* the configured default key is protected */
-    SCEP_E_NO_RENEWAL = 33,      /* renewal requested, server lacks Renewal */
-    SCEP_E_COMMAND = 34,         /* restart/reload command failed */
-    SCEP_E_CANCELLED = 35,       /* job cancelled (shutdown) */
-    SCEP_E_BUSY = 36,            /* an enrollment for that name is queued/running */
-    SCEP_E_CONTENT_TYPE = 37,    /* unexpected HTTP Content-Type */
-    SCEP_E_INTERNAL = 38,        /* bug */
-    SCEP_E_LAST                  /* not a code: keep last */
+    SCEP_E_FAILURE = 13,            /* FAILURE with no / unknown failInfo */
+    SCEP_E_PENDING = 14,            /* server answered PENDING: "Pending" */
+    SCEP_E_KEYSTORE_FULL = 15,      /* "Key and certificate registration limit" */
+    SCEP_E_CA_FINGERPRINT = 16,     /* CA fingerprint does not match the pin */
+    SCEP_E_CA_CHANGED = 17,         /* TOFU: CA differs from the one seen first */
+    SCEP_E_BAD_SIGNATURE = 18,      /* CertRep CMS signature invalid / not by CA/RA */
+    SCEP_E_NONCE_MISMATCH = 19,     /* recipientNonce != our senderNonce */
+    SCEP_E_TRANSID_MISMATCH = 20,   /* transactionID differs */
+    SCEP_E_MALFORMED = 21,          /* response not parseable (DER/CMS/attrs) */
+    SCEP_E_DECRYPT = 22,            /* envelope could not be decrypted */
+    SCEP_E_CERT_MISMATCH = 23,      /* issued cert's public key is not ours */
+    SCEP_E_CACERT = 24,             /* GetCACert answer unusable (no CA/RA cert) */
+    SCEP_E_KEYGEN = 25,             /* key generation failed */
+    SCEP_E_CSR = 26,                /* CSR could not be built/signed */
+    SCEP_E_CRYPTO = 27,             /* building the pkiMessage failed */
+    SCEP_E_IO = 28,                 /* file system error (key store, state) */
+    SCEP_E_NAME = 29,               /* key name invalid (M1) */
+    SCEP_E_EXISTS = 30,             /* key name exists in the key store */
+    SCEP_E_NOT_FOUND = 31,          /* no such key / transaction */
+    SCEP_E_DEFAULT_KEY = 32,        /* the configured default key is protected */
+    SCEP_E_NO_RENEWAL = 33,         /* renewal requested, server lacks Renewal */
+    SCEP_E_COMMAND = 34,            /* restart/reload command failed */
+    SCEP_E_CANCELLED = 35,          /* job cancelled (shutdown) */
+    SCEP_E_BUSY = 36,               /* an enrollment for that name is queued/running */
+    SCEP_E_CONTENT_TYPE = 37,       /* unexpected HTTP Content-Type */
+    SCEP_E_INTERNAL = 38,           /* bug */
+    SCEP_E_LAST                     /* not a code: keep last */
 } scep_rc;
 
 /* Detail of a failure. fail_info is -1 when the server gave none. */
@@ -96,8 +96,13 @@ int scep_rc_exit_code(scep_rc rc);
 /* ------------------------------------------------------------------------ */
 /* Logging: one path; the glue points it at snmp_log.                        */
 /* ------------------------------------------------------------------------ */
-enum { SCEP_LOG_ERR = 3, SCEP_LOG_WARNING = 4, SCEP_LOG_NOTICE = 5,
-       SCEP_LOG_INFO = 6, SCEP_LOG_DEBUG = 7 }; /* syslog numbers */
+enum {
+    SCEP_LOG_ERR = 3,
+    SCEP_LOG_WARNING = 4,
+    SCEP_LOG_NOTICE = 5,
+    SCEP_LOG_INFO = 6,
+    SCEP_LOG_DEBUG = 7
+}; /* syslog numbers */
 typedef void (*scep_log_fn)(int level, const char *msg, void *ctx);
 void scep_set_log(scep_log_fn fn, void *ctx); /* NULL: stderr, INFO and up */
 void scep_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -120,20 +125,20 @@ uint32_t scep_random_range(uint32_t lo, uint32_t hi);
 /* ------------------------------------------------------------------------ */
 /* Settings (S1-S3, S6, X5, X6).                                             */
 /* ------------------------------------------------------------------------ */
-#define SCEP_URL_MAX 255
-#define SCEP_TIMEOUT_MIN 1
-#define SCEP_TIMEOUT_MAX 300
+#define SCEP_URL_MAX         255
+#define SCEP_TIMEOUT_MIN     1
+#define SCEP_TIMEOUT_MAX     300
 #define SCEP_TIMEOUT_DEFAULT 30
-#define SCEP_FPR_HEX_LEN 64 /* SHA-256 as 64 lowercase hex digits */
+#define SCEP_FPR_HEX_LEN     64 /* SHA-256 as 64 lowercase hex digits */
 
 typedef struct scep_settings {
-    char url[SCEP_URL_MAX + 1]; /* S1: http(s)://host[:port]/path */
-    unsigned port;              /* S2: 0 = the URL's port or the scheme default */
-    unsigned timeout;           /* S3: seconds, connect + total */
+    char url[SCEP_URL_MAX + 1];         /* S1: http(s)://host[:port]/path */
+    unsigned port;                      /* S2: 0 = the URL's port or the scheme default */
+    unsigned timeout;                   /* S3: seconds, connect + total */
     char ca_pin[SCEP_FPR_HEX_LEN + 1];  /* X6: SHA-256 pin, "" = TOFU */
     char ca_seen[SCEP_FPR_HEX_LEN + 1]; /* X6: first fingerprint seen (TOFU) */
-    char cacert_bundle[4096];   /* X5: CA bundle for HTTPS, "" = system store */
-    char proxy[SCEP_URL_MAX + 1]; /* S6: "" = none (local config only) */
+    char cacert_bundle[4096];           /* X5: CA bundle for HTTPS, "" = system store */
+    char proxy[SCEP_URL_MAX + 1];       /* S6: "" = none (local config only) */
 } scep_settings;
 
 void scep_settings_init(scep_settings *s); /* defaults: timeout 30, rest empty */
@@ -150,26 +155,34 @@ scep_rc scep_settings_validate(const scep_settings *s, scep_error *e);
 /* ------------------------------------------------------------------------ */
 /* Request parameters (M1-M7).                                               */
 /* ------------------------------------------------------------------------ */
-#define SCEP_NAME_MAX 32
-#define SCEP_ORG_MAX 64
-#define SCEP_CN_MAX 64
+#define SCEP_NAME_MAX      32
+#define SCEP_ORG_MAX       64
+#define SCEP_CN_MAX        64
 #define SCEP_CHALLENGE_MAX 255
-#define SCEP_POLICY_MAX 64
+#define SCEP_POLICY_MAX    64
 
-typedef enum scep_hash { SCEP_HASH_SHA1 = 1, SCEP_HASH_SHA256 = 2,
-                         SCEP_HASH_SHA384 = 3, SCEP_HASH_SHA512 = 4 } scep_hash;
-typedef enum scep_usage { SCEP_USAGE_NONE = 1, SCEP_USAGE_TLS = 2,
-                          SCEP_USAGE_IPSEC = 3, SCEP_USAGE_DOT1X = 4 } scep_usage;
+typedef enum scep_hash {
+    SCEP_HASH_SHA1 = 1,
+    SCEP_HASH_SHA256 = 2,
+    SCEP_HASH_SHA384 = 3,
+    SCEP_HASH_SHA512 = 4
+} scep_hash;
+typedef enum scep_usage {
+    SCEP_USAGE_NONE = 1,
+    SCEP_USAGE_TLS = 2,
+    SCEP_USAGE_IPSEC = 3,
+    SCEP_USAGE_DOT1X = 4
+} scep_usage;
 
 typedef struct scep_params {
-    char name[SCEP_NAME_MAX + 1];            /* M1 */
-    scep_hash hash;                          /* M2 */
-    unsigned bits;                           /* M3: 1024/2048/3072/4096 */
-    char org[SCEP_ORG_MAX + 1];              /* M4: may be empty */
-    char cn[SCEP_CN_MAX + 1];                /* M5: IP or FQDN */
-    char challenge[SCEP_CHALLENGE_MAX + 1];  /* M6: secret */
-    scep_usage usage;                        /* M7 */
-    char ipsec_policy[SCEP_POLICY_MAX + 1];  /* M7: with usage ipsec */
+    char name[SCEP_NAME_MAX + 1];           /* M1 */
+    scep_hash hash;                         /* M2 */
+    unsigned bits;                          /* M3: 1024/2048/3072/4096 */
+    char org[SCEP_ORG_MAX + 1];             /* M4: may be empty */
+    char cn[SCEP_CN_MAX + 1];               /* M5: IP or FQDN */
+    char challenge[SCEP_CHALLENGE_MAX + 1]; /* M6: secret */
+    scep_usage usage;                       /* M7 */
+    char ipsec_policy[SCEP_POLICY_MAX + 1]; /* M7: with usage ipsec */
 } scep_params;
 
 void scep_params_init(scep_params *p); /* sha256, 2048, usage none */
@@ -190,10 +203,10 @@ int scep_usage_from_name(const char *s);   /* -1 if unknown */
 /* HTTP transport (injectable; the default is libcurl).                      */
 /* ------------------------------------------------------------------------ */
 typedef struct scep_http_req {
-    const char *operation;       /* "GetCACaps", "GetCACert", "PKIOperation" */
-    const unsigned char *body;   /* POST body (DER); NULL for GET */
+    const char *operation;     /* "GetCACaps", "GetCACert", "PKIOperation" */
+    const unsigned char *body; /* POST body (DER); NULL for GET */
     size_t body_len;
-    const char *message;         /* GET: value of message= (already base64, not escaped) */
+    const char *message; /* GET: value of message= (already base64, not escaped) */
 } scep_http_req;
 
 typedef struct scep_http_resp {
@@ -240,30 +253,35 @@ enum {
 unsigned scep_caps_parse(const char *body, size_t len);
 /* Strongest offered: digest SHA-512 > SHA-384 > SHA-256 > SHA-224 > SHA-1 (SHA-1 if
  * nothing); cipher AES > DES3 > DES. Names as OpenSSL algorithm names. */
-const char *scep_caps_digest(unsigned caps);  /* "SHA512" ... "SHA1" */
-const char *scep_caps_cipher(unsigned caps);  /* "AES-128-CBC" (RFC 8894 AES), "DES-EDE3-CBC", "DES-CBC" */
+const char *scep_caps_digest(unsigned caps); /* "SHA512" ... "SHA1" */
+const char *scep_caps_cipher(
+    unsigned caps); /* "AES-128-CBC" (RFC 8894 AES), "DES-EDE3-CBC", "DES-CBC" */
 /* "AES DES3 POSTPKIOperation ..." for display. Returns buf. */
 const char *scep_caps_format(unsigned caps, char *buf, size_t len);
 
 /* ------------------------------------------------------------------------ */
 /* Key store (T1, A6, X3).                                                   */
 /* ------------------------------------------------------------------------ */
-typedef enum scep_cert_status { SCEP_CERT_NONE = 1, SCEP_CERT_VALID = 2,
-                                SCEP_CERT_EXPIRING = 3, SCEP_CERT_EXPIRED = 4,
-                                SCEP_CERT_NOTYETVALID = 5 } scep_cert_status;
+typedef enum scep_cert_status {
+    SCEP_CERT_NONE = 1,
+    SCEP_CERT_VALID = 2,
+    SCEP_CERT_EXPIRING = 3,
+    SCEP_CERT_EXPIRED = 4,
+    SCEP_CERT_NOTYETVALID = 5
+} scep_cert_status;
 
 typedef struct scep_keyinfo {
-    uint32_t index;                  /* stable, persisted, 1.. */
+    uint32_t index; /* stable, persisted, 1.. */
     char name[SCEP_NAME_MAX + 1];
     scep_usage usage;
     char ipsec_policy[SCEP_POLICY_MAX + 1];
     unsigned bits;
     int has_cert;
-    char subject[256];               /* RFC 4514 text */
+    char subject[256]; /* RFC 4514 text */
     char issuer[256];
-    char serial[64];                 /* "01:AB:.." */
+    char serial[64]; /* "01:AB:.." */
     time_t not_before, not_after;
-    char sha256[96];                 /* "AA:BB:.." */
+    char sha256[96]; /* "AA:BB:.." */
     time_t created;
 } scep_keyinfo;
 
@@ -286,15 +304,16 @@ int scep_keystore_exists(scep_keystore *ks, const char *name);
 /* SCEP_E_KEYSTORE_FULL when count >= capacity. */
 scep_rc scep_keystore_check_room(scep_keystore *ks, scep_error *e);
 /* Snapshot of all keys sorted by index; *out malloc'd (free()). */
-scep_rc scep_keystore_list(scep_keystore *ks, scep_keyinfo **out, size_t *n,
-                           scep_error *e);
+scep_rc scep_keystore_list(scep_keystore *ks, scep_keyinfo **out, size_t *n, scep_error *e);
 scep_rc scep_keystore_get(scep_keystore *ks, const char *name, scep_keyinfo *out,
                           scep_error *e);
 scep_rc scep_keystore_delete(scep_keystore *ks, const char *name, scep_error *e);
 /* Paths of a stored key's files (buf of PATH_MAX). */
 void scep_keystore_key_path(const scep_keystore *ks, const char *name, char *buf, size_t n);
-void scep_keystore_cert_path(const scep_keystore *ks, const char *name, char *buf, size_t n);
-void scep_keystore_chain_path(const scep_keystore *ks, const char *name, char *buf, size_t n);
+void scep_keystore_cert_path(const scep_keystore *ks, const char *name, char *buf,
+                             size_t n);
+void scep_keystore_chain_path(const scep_keystore *ks, const char *name, char *buf,
+                              size_t n);
 /* Status of a certificate at `now` with a warning window of warn_days. */
 scep_cert_status scep_cert_status_at(const scep_keyinfo *k, time_t now, unsigned warn_days);
 /* Days left (floor, negative once expired). */
@@ -327,10 +346,10 @@ typedef struct scep_enroll_opts {
 } scep_enroll_opts;
 
 typedef struct scep_enroll_result {
-    scep_keyinfo key;       /* the stored key on success */
+    scep_keyinfo key; /* the stored key on success */
     char transaction_id[65];
     unsigned polls;
-    int msg_type;           /* 19 PKCSReq, 17 RenewalReq, 20 CertPoll */
+    int msg_type;                      /* 19 PKCSReq, 17 RenewalReq, 20 CertPoll */
     char ca_fpr[SCEP_FPR_HEX_LEN + 1]; /* the CA fingerprint seen (for TOFU) */
     char replaced[SCEP_NAME_MAX + 1];  /* key name replaced (A6), "" if none */
 } scep_enroll_result;
@@ -385,28 +404,33 @@ scep_rc scep_fsync_dir(const char *dir, scep_error *e);
 /* Request history (T2-T4): the last N transactions, persisted.             */
 /* ------------------------------------------------------------------------ */
 #define SCEP_HISTORY_MAX 20
-typedef enum scep_hist_state { SCEP_HIST_WAITING = 1, SCEP_HIST_INPROGRESS = 2,
-                               SCEP_HIST_ERROR = 3, SCEP_HIST_COMPLETED = 4 } scep_hist_state;
+typedef enum scep_hist_state {
+    SCEP_HIST_WAITING = 1,
+    SCEP_HIST_INPROGRESS = 2,
+    SCEP_HIST_ERROR = 3,
+    SCEP_HIST_COMPLETED = 4
+} scep_hist_state;
 typedef enum scep_hist_source { SCEP_SRC_MANUAL = 1, SCEP_SRC_AUTO = 2 } scep_hist_source;
 
 typedef struct scep_hist_entry {
-    uint32_t index;                 /* 1..4294967295, wraps to 1 */
+    uint32_t index; /* 1..4294967295, wraps to 1 */
     char name[SCEP_NAME_MAX + 1];
     scep_hist_source source;
     scep_hist_state state;
-    scep_rc code;                   /* SCEP_OK unless state is error */
+    scep_rc code; /* SCEP_OK unless state is error */
     long http_status;
-    int fail_info;                  /* -1 = none */
-    char text[256];                 /* raw cause, never a secret */
+    int fail_info;  /* -1 = none */
+    char text[256]; /* raw cause, never a secret */
     char transaction_id[65];
     unsigned polls;
-    time_t requested;               /* scheduled (waiting) or request time */
-    time_t completed;               /* 0 until completed/error */
+    time_t requested; /* scheduled (waiting) or request time */
+    time_t completed; /* 0 until completed/error */
 } scep_hist_entry;
 
 typedef struct scep_history scep_history;
 /* Load (or start empty) the history kept in `path`; max rows (T4: 20). */
-scep_rc scep_history_open(const char *path, unsigned max, scep_history **out, scep_error *e);
+scep_rc scep_history_open(const char *path, unsigned max, scep_history **out,
+                          scep_error *e);
 void scep_history_close(scep_history *h);
 /* Append a row (the oldest is dropped when full); returns it (valid until the
  * next add). Not saved until scep_history_save. */

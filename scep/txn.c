@@ -26,14 +26,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SFX_KEY SCEP_KS_KEY
-#define SFX_CRT SCEP_KS_CRT
-#define SFX_CHAIN SCEP_KS_CHAIN
-#define SFX_META SCEP_KS_META
+#define SFX_KEY        SCEP_KS_KEY
+#define SFX_CRT        SCEP_KS_CRT
+#define SFX_CHAIN      SCEP_KS_CHAIN
+#define SFX_META       SCEP_KS_META
 #define NEXTINDEX_FILE SCEP_KS_NEXTINDEX
-#define KS_INDEX_MAX SCEP_KS_INDEX_MAX
-#define PENDING_DIR "pending"
-#define SFX_TXN ".txn"
+#define KS_INDEX_MAX   SCEP_KS_INDEX_MAX
+#define PENDING_DIR    "pending"
+#define SFX_TXN        ".txn"
 
 static const char *const key_files[] = {SFX_KEY, SFX_CRT, SFX_CHAIN}; /* besides .meta */
 
@@ -319,7 +319,7 @@ static enum kind classify(const char *fn, size_t *baselen)
         const char *sfx;
         enum kind k;
     } tab[] = {
-        {".chain.pem.new", K_STAGED}, {".key.new", K_STAGED}, {".crt.new", K_STAGED},
+        {".chain.pem.new", K_STAGED}, {".key.new", K_STAGED},    {".crt.new", K_STAGED},
         {".meta.new", K_META_NEW},    {".chain.pem", K_KEYFILE}, {".meta", K_META},
         {".key", K_KEYFILE},          {".crt", K_KEYFILE},
     };
@@ -384,12 +384,13 @@ static void remove_file(const char *dir, const char *fn, const char *why)
     if (unlink(path) == 0)
         scep_log(SCEP_LOG_NOTICE, "key store: removed %s (%s)", path, why);
     else if (errno != ENOENT)
-        scep_log(SCEP_LOG_WARNING, "key store: cannot remove %s: %s", path, strerror(errno));
+        scep_log(SCEP_LOG_WARNING, "key store: cannot remove %s: %s", path,
+                 strerror(errno));
 }
 
 /* Load the row of key `name` (its .meta exists); 1 = loaded, 0 = skipped. */
-static int load_entry(const char *dir, const strvec *ents, const char *name,
-                      int cleanup, scep_keyinfo *k, int *has_chain)
+static int load_entry(const char *dir, const strvec *ents, const char *name, int cleanup,
+                      scep_keyinfo *k, int *has_chain)
 {
     char fn[PATH_MAX], path[PATH_MAX];
     X509 *x = NULL;
@@ -460,8 +461,8 @@ scep_rc scep_ks_scan(const char *dir, int cleanup, uint32_t *lastp, scep_keyinfo
             scep_error e2;
             scep_error_clear(&e2);
             if (scep_ks_roll_forward(dir, name, &e2))
-                scep_log(SCEP_LOG_WARNING, "key store: cannot complete replacement of %s: %s",
-                         name, e2.text);
+                scep_log(SCEP_LOG_WARNING,
+                         "key store: cannot complete replacement of %s: %s", name, e2.text);
             else
                 scep_log(SCEP_LOG_NOTICE, "key store: completed replacement of %s", name);
             rolled = 1;
@@ -547,7 +548,8 @@ scep_rc scep_ks_scan(const char *dir, int cleanup, uint32_t *lastp, scep_keyinfo
             int len;
             snprintf(fn, sizeof fn, "%s%s", keys[i].name, SFX_CHAIN);
             len = scep_ks_meta_format(&keys[i], strvec_has(&ents, fn), meta, sizeof meta);
-            if (len > 0 && !scep_ks_file(dir, keys[i].name, SFX_META, NULL, path, sizeof path) &&
+            if (len > 0 &&
+                !scep_ks_file(dir, keys[i].name, SFX_META, NULL, path, sizeof path) &&
                 !scep_ks_write_nextindex(dir, last, NULL))
                 scep_write_file_atomic(path, meta, (size_t)len, 0644, NULL);
         }
@@ -565,12 +567,18 @@ out:
     return rc;
 }
 
-
 /* ---- pending transactions -------------------------------------------------- */
 
 enum {
-    F_NAME = 1 << 0, F_TID = 1 << 1, F_TYPE = 1 << 2, F_POLLS = 1 << 3, F_CREATED = 1 << 4,
-    F_USAGE = 1 << 5, F_HASH = 1 << 6, F_BITS = 1 << 7, F_SUBJECT = 1 << 8,
+    F_NAME = 1 << 0,
+    F_TID = 1 << 1,
+    F_TYPE = 1 << 2,
+    F_POLLS = 1 << 3,
+    F_CREATED = 1 << 4,
+    F_USAGE = 1 << 5,
+    F_HASH = 1 << 6,
+    F_BITS = 1 << 7,
+    F_SUBJECT = 1 << 8,
     F_REQUIRED = (1 << 9) - 1
 };
 

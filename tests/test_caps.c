@@ -58,8 +58,8 @@ static void test_caps_crlf_case_unknown(void)
                     SCEP_CAP_SHA384 | SCEP_CAP_SHA224);
     CU_ASSERT_EQUAL(parse_str("  DES3   SHA-1  "), SCEP_CAP_DES3 | SCEP_CAP_SHA1);
     /* SCEPStandard implies AES, POSTPKIOperation and SHA-256. */
-    CU_ASSERT_EQUAL(parse_str("SCEPStandard"), SCEP_CAP_SCEPSTANDARD | SCEP_CAP_AES |
-                                                   SCEP_CAP_POST | SCEP_CAP_SHA256);
+    CU_ASSERT_EQUAL(parse_str("SCEPStandard"),
+                    SCEP_CAP_SCEPSTANDARD | SCEP_CAP_AES | SCEP_CAP_POST | SCEP_CAP_SHA256);
 }
 
 static void test_caps_empty(void)
@@ -109,9 +109,9 @@ static void test_caps_format(void)
                            "SHA-256 SHA-384 SHA-512 SCEPStandard Update");
     CU_ASSERT_EQUAL(parse_str(buf), all);
     CU_ASSERT_STRING_EQUAL(scep_caps_format(0, buf, sizeof buf), "");
-    CU_ASSERT_STRING_EQUAL(scep_caps_format(SCEP_CAP_AES | SCEP_CAP_DES3 |
-                                                SCEP_CAP_GETNEXTCACERT, buf, 12),
-                           "AES DES3");
+    CU_ASSERT_STRING_EQUAL(
+        scep_caps_format(SCEP_CAP_AES | SCEP_CAP_DES3 | SCEP_CAP_GETNEXTCACERT, buf, 12),
+        "AES DES3");
     buf[0] = 'x';
     scep_caps_format(all, buf, 0);
     CU_ASSERT_EQUAL(buf[0], 'x');
@@ -123,7 +123,6 @@ static void test_caps_format(void)
 
 static EVP_PKEY *k_ca, *k_ra, *k_other;
 static X509 *c_ca, *c_enc, *c_sig, *c_both, *c_noku, *c_root, *c_inter, *c_ra2, *c_foreign;
-
 
 static int ca_init(void)
 {
@@ -137,14 +136,14 @@ static int ca_init(void)
     c_enc = tu_mkcert("RA enc", k_ra, c_ca, k_ca, "CA:FALSE", "critical,keyEncipherment");
     c_sig = tu_mkcert("RA sig", k_ra, c_ca, k_ca, "CA:FALSE", "critical,digitalSignature");
     c_both = tu_mkcert("RA both", k_ra, c_ca, k_ca, NULL,
-                    "critical,digitalSignature,keyEncipherment");
+                       "critical,digitalSignature,keyEncipherment");
     c_noku = tu_mkcert("RA no KU", k_ra, c_ca, k_ca, NULL, NULL);
     c_root = tu_mkcert("Root", k_other, NULL, NULL, cabc, caku);
     c_inter = tu_mkcert("Intermediate", k_ca, c_root, k_other, cabc, caku);
     c_ra2 = tu_mkcert("RA of intermediate", k_ra, c_inter, k_ca, NULL, "keyEncipherment");
     /* Same issuer name as c_ca but signed by another key: must not be taken. */
     c_foreign = tu_mkcert("Foreign RA", k_ra, c_ca, k_other, NULL,
-                       "digitalSignature,keyEncipherment");
+                          "digitalSignature,keyEncipherment");
     return !(c_ca && c_enc && c_sig && c_both && c_noku && c_root && c_inter && c_ra2 &&
              c_foreign);
 }
@@ -286,8 +285,9 @@ static void test_ca_single_der(void)
     CU_ASSERT_PTR_EQUAL(ca.sig, ca.ca);
     scep_ca_clear(&ca);
     /* Mislabelled (and with parameters) still works. */
-    CU_ASSERT_EQUAL(scep_ca_parse(der, (size_t)len, "Application/X-X509-CA-RA-Cert; x=y",
-                                  &ca, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(
+        scep_ca_parse(der, (size_t)len, "Application/X-X509-CA-RA-Cert; x=y", &ca, &e),
+        SCEP_OK);
     CU_ASSERT_EQUAL(X509_cmp(ca.ca, c_ca), 0);
     scep_ca_clear(&ca);
     CU_ASSERT_EQUAL(scep_ca_parse(der, (size_t)len, NULL, &ca, &e), SCEP_OK);

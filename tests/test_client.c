@@ -19,7 +19,7 @@ typedef struct server {
     const char *caps;
     const char *content_type; /* of PKIOperation answers */
     int gets, posts, calls;
-    scepsrv_req last;         /* the last decoded pkiMessage */
+    scepsrv_req last; /* the last decoded pkiMessage */
     int fail_transport;
 } server;
 
@@ -40,8 +40,8 @@ static int unbase64(const char *b64, unsigned char **out, size_t *len)
     return 0;
 }
 
-static scep_rc answer(server *srv, const unsigned char *der, size_t len, scep_http_resp *resp,
-                      scep_error *e)
+static scep_rc answer(server *srv, const unsigned char *der, size_t len,
+                      scep_http_resp *resp, scep_error *e)
 {
     char err[256];
     scepsrv_req_clear(&srv->last);
@@ -122,7 +122,8 @@ static void fx_open(fx *f, const char *caps, int with_ra)
 {
     memset(f, 0, sizeof *f);
     char err[256];
-    CU_ASSERT_EQUAL_FATAL(scepsrv_ca_init(&f->srv.ca, "test CA", 2048, with_ra, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        scepsrv_ca_init(&f->srv.ca, "test CA", 2048, with_ra, err, sizeof err), 0);
     f->srv.caps = caps;
     f->srv.content_type = "application/x-pki-message";
     scep_settings_init(&f->s);
@@ -159,9 +160,9 @@ static void test_post_and_algorithms(void)
     CU_ASSERT_EQUAL(f.srv.calls, 3); /* GetCACaps, GetCACert, PKIOperation */
     CU_ASSERT_EQUAL(f.srv.last.type, SCEPSRV_PKCSREQ);
     CU_ASSERT_STRING_EQUAL(f.srv.last.tid, f.r.transaction_id);
-    CU_ASSERT(strstr(f.srv.last.digest, "512") != NULL);         /* strongest digest */
+    CU_ASSERT(strstr(f.srv.last.digest, "512") != NULL); /* strongest digest */
     CU_ASSERT(strstr(f.srv.last.cipher, "aes") != NULL ||
-              strstr(f.srv.last.cipher, "AES") != NULL);         /* AES before DES3 */
+              strstr(f.srv.last.cipher, "AES") != NULL); /* AES before DES3 */
     CU_ASSERT_TRUE(scep_keystore_exists(f.ks, "k1"));
     fx_close(&f);
 }
@@ -174,7 +175,8 @@ static void test_get_des3_sha1(void)
     CU_ASSERT_EQUAL(f.srv.gets, 1);
     CU_ASSERT_EQUAL(f.srv.posts, 0);
     CU_ASSERT(strstr(f.srv.last.digest, "1") != NULL);
-    CU_ASSERT(strstr(f.srv.last.cipher, "ede3") != NULL || strstr(f.srv.last.cipher, "EDE3") != NULL);
+    CU_ASSERT(strstr(f.srv.last.cipher, "ede3") != NULL ||
+              strstr(f.srv.last.cipher, "EDE3") != NULL);
     fx_close(&f);
 }
 
@@ -195,7 +197,8 @@ static void test_renewal_signed_with_old_cert(void)
     CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
     EVP_PKEY *old_key = NULL;
     X509 *old_cert = NULL;
-    CU_ASSERT_EQUAL_FATAL(scep_keystore_load(f.ks, "k1", &old_key, &old_cert, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL_FATAL(scep_keystore_load(f.ks, "k1", &old_key, &old_cert, &f.e),
+                          SCEP_OK);
     scep_enroll_opts o = {.renew_name = "k1"};
     CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, &o, &f.r, &f.e), SCEP_OK);
     CU_ASSERT_EQUAL(f.srv.last.type, SCEPSRV_RENEWALREQ);
@@ -203,7 +206,8 @@ static void test_renewal_signed_with_old_cert(void)
     /* The new certificate certifies a new key. */
     EVP_PKEY *new_key = NULL;
     X509 *new_cert = NULL;
-    CU_ASSERT_EQUAL_FATAL(scep_keystore_load(f.ks, "k1", &new_key, &new_cert, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL_FATAL(scep_keystore_load(f.ks, "k1", &new_key, &new_cert, &f.e),
+                          SCEP_OK);
     CU_ASSERT_NOT_EQUAL(EVP_PKEY_eq(new_key, old_key), 1);
     CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(new_cert), new_key), 1);
     CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 1);
@@ -297,18 +301,21 @@ int main(void)
 {
     if (scep_global_init() != SCEP_OK)
         return 99;
-    int rc = tu_run("client", (tu_case[]){
-        {"POST, strongest digest, AES", test_post_and_algorithms},
-        {"GET when POSTPKIOperation is absent, DES3 + SHA-1", test_get_des3_sha1},
-        {"RA chain: envelope to RA-enc", test_ra_chain},
-        {"renewal signed with the current certificate", test_renewal_signed_with_old_cert},
-        {"renewal refused without Renewal", test_no_renewal_cap},
-        {"cancel before any request", test_cancel_before_request},
-        {"wrong Content-Type", test_content_type},
-        {"transport error", test_transport_error},
-        {"refusals before any request", test_refusals_before_network},
-        {"replace the key of the same usage (A6)", test_replace_usage},
-        {NULL, NULL}});
+    int rc =
+        tu_run("client",
+               (tu_case[]){{"POST, strongest digest, AES", test_post_and_algorithms},
+                           {"GET when POSTPKIOperation is absent, DES3 + SHA-1",
+                            test_get_des3_sha1},
+                           {"RA chain: envelope to RA-enc", test_ra_chain},
+                           {"renewal signed with the current certificate",
+                            test_renewal_signed_with_old_cert},
+                           {"renewal refused without Renewal", test_no_renewal_cap},
+                           {"cancel before any request", test_cancel_before_request},
+                           {"wrong Content-Type", test_content_type},
+                           {"transport error", test_transport_error},
+                           {"refusals before any request", test_refusals_before_network},
+                           {"replace the key of the same usage (A6)", test_replace_usage},
+                           {NULL, NULL}});
     scepsrv_cleanup();
     scep_global_cleanup();
     return rc;

@@ -215,8 +215,8 @@ static void test_http_get_caps(void)
     scep_http_resp resp;
     scep_error e;
 
-    CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, CAPS_REPLY, 0, &s, URL, &CAPS_REQ, &resp, &e, NULL),
-                    SCEP_OK);
+    CU_ASSERT_EQUAL(
+        xchg(&sv, SRV_REPLY, CAPS_REPLY, 0, &s, URL, &CAPS_REQ, &resp, &e, NULL), SCEP_OK);
     CU_ASSERT_EQUAL(resp.status, 200);
     CU_ASSERT_EQUAL(e.http_status, 200);
     CU_ASSERT_STRING_EQUAL(resp.content_type, "text/plain");
@@ -225,7 +225,8 @@ static void test_http_get_caps(void)
                     SCEP_CAP_RENEWAL | SCEP_CAP_SHA1 | SCEP_CAP_SHA256 | SCEP_CAP_AES |
                         SCEP_CAP_DES3 | SCEP_CAP_SCEPSTANDARD | SCEP_CAP_POST);
     CU_ASSERT_EQUAL(strncmp(sv.req, "GET /scep?operation=GetCACaps HTTP/1.1\r\n", 40), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(sv.req, "\r\nUser-Agent: scep-agentx/" PACKAGE_VERSION "\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(sv.req, "\r\nUser-Agent: scep-agentx/" PACKAGE_VERSION "\r\n"));
     scep_http_resp_free(&resp);
     CU_ASSERT_PTR_NULL(resp.body);
     CU_ASSERT_EQUAL(resp.body_len, 0);
@@ -239,16 +240,18 @@ static void test_http_get_message(void)
     scep_http_req req = {"PKIOperation", NULL, 0, "MIIB+ab/c=="};
     scep_http_resp resp;
     scep_error e;
-    static const char r[] = "HTTP/1.1 200 OK\r\nContent-Type: application/x-pki-message\r\n"
-                            "Transfer-Encoding: chunked\r\n\r\n3\r\n\x30\x00\x01\r\n0\r\n\r\n";
+    static const char r[] =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-pki-message\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n3\r\n\x30\x00\x01\r\n0\r\n\r\n";
 
     /* A URL that already has a query string gets "&operation=". */
     CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, r, sizeof r - 1, &s,
                          "http://127.0.0.1:PORT/cgi-bin/pkiclient.exe?x=1", &req, &resp, &e,
                          NULL),
                     SCEP_OK);
-    CU_ASSERT_PTR_NOT_NULL(strstr(sv.req, "GET /cgi-bin/pkiclient.exe?x=1&operation=PKIOperation"
-                                          "&message=MIIB%2Bab%2Fc%3D%3D HTTP/1.1\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(sv.req,
+                                  "GET /cgi-bin/pkiclient.exe?x=1&operation=PKIOperation"
+                                  "&message=MIIB%2Bab%2Fc%3D%3D HTTP/1.1\r\n"));
     CU_ASSERT_STRING_EQUAL(resp.content_type, "application/x-pki-message");
     CU_ASSERT_EQUAL(resp.body_len, 3);
     CU_ASSERT(resp.body && memcmp(resp.body, "\x30\x00\x01", 3) == 0);
@@ -267,12 +270,14 @@ static void test_http_post(void)
     for (size_t i = 0; i < sizeof body; i++)
         body[i] = (unsigned char)(i * 7);
     double t0 = now_s();
-    CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0,
-                         &s, URL, &req, &resp, &e, NULL),
+    CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                         0, &s, URL, &req, &resp, &e, NULL),
                     SCEP_OK);
     CU_ASSERT(now_s() - t0 < 0.9); /* no "Expect: 100-continue" wait */
-    CU_ASSERT_EQUAL(strncmp(sv.req, "POST /scep?operation=PKIOperation HTTP/1.1\r\n", 44), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(sv.req, "\r\nContent-Type: application/x-pki-message\r\n"));
+    CU_ASSERT_EQUAL(strncmp(sv.req, "POST /scep?operation=PKIOperation HTTP/1.1\r\n", 44),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(sv.req, "\r\nContent-Type: application/x-pki-message\r\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(sv.req, "\r\nContent-Length: 3000\r\n"));
     CU_ASSERT_PTR_NULL(strcasestr(sv.req, "Expect:"));
     char *eoh = strstr(sv.req, "\r\n\r\n");
@@ -292,8 +297,9 @@ static void test_http_status_errors(void)
     scep_http_resp resp;
     scep_error e;
     char buf[128];
-    const char *r404 = "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n"
-                       "Content-Length: 46\r\n\r\n<html><body>\n404 page not found\x01</body></html>";
+    const char *r404 =
+        "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n"
+        "Content-Length: 46\r\n\r\n<html><body>\n404 page not found\x01</body></html>";
 
     CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, r404, 0, &s, "http://127.0.0.1:PORT/nope", &req,
                          &resp, &e, NULL),
@@ -319,11 +325,13 @@ static void test_http_status_errors(void)
 
     /* 500 with a long text body: the excerpt is bounded. */
     char big[600];
-    int n = snprintf(big, sizeof big, "HTTP/1.1 500 Internal Server Error\r\n"
-                                      "Content-Length: 400\r\n\r\n");
+    int n = snprintf(big, sizeof big,
+                     "HTTP/1.1 500 Internal Server Error\r\n"
+                     "Content-Length: 400\r\n\r\n");
     memset(big + n, 'x', 400);
     big[n + 400] = '\0';
-    CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, big, 0, &s, URL, &req, &resp, &e, NULL), SCEP_E_HTTP);
+    CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, big, 0, &s, URL, &req, &resp, &e, NULL),
+                    SCEP_E_HTTP);
     CU_ASSERT_EQUAL(e.http_status, 500);
     CU_ASSERT(strlen(e.text) < 140);
 }
@@ -379,8 +387,9 @@ static void test_http_too_large(void)
     CU_ASSERT_PTR_NULL(resp.body);
 
     /* An announced Content-Length over the cap. */
-    CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, "HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\nxx",
-                         0, &s, URL, &CAPS_REQ, &resp, &e, NULL),
+    CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY,
+                         "HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\nxx", 0, &s, URL,
+                         &CAPS_REQ, &resp, &e, NULL),
                     SCEP_E_MALFORMED);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "too large"));
 }
@@ -403,8 +412,9 @@ static void test_http_cancel(void)
     pthread_t th;
 
     /* Already set: nothing is sent. */
-    CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, CAPS_REPLY, 0, &s, URL, &CAPS_REQ, &resp, &e, &cancel),
-                    SCEP_E_CANCELLED);
+    CU_ASSERT_EQUAL(
+        xchg(&sv, SRV_REPLY, CAPS_REPLY, 0, &s, URL, &CAPS_REQ, &resp, &e, &cancel),
+        SCEP_E_CANCELLED);
     CU_ASSERT_EQUAL(sv.accepted, 0);
 
     /* Set while the server keeps us waiting (timeout 10 s). */
@@ -426,8 +436,12 @@ static void test_http_bad_url(void)
     scep_http_req req = CAPS_REQ;
     scep_http_resp resp;
     scep_error e;
-    const char *urls[] = {"ftp://127.0.0.1/scep", "file:///etc/passwd", "127.0.0.1/scep",
-                          "gopher://127.0.0.1/", "", "http://[::1/scep"};
+    const char *urls[] = {"ftp://127.0.0.1/scep",
+                          "file:///etc/passwd",
+                          "127.0.0.1/scep",
+                          "gopher://127.0.0.1/",
+                          "",
+                          "http://[::1/scep"};
 
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
         memset(&e, 0, sizeof e);
@@ -487,8 +501,8 @@ static void test_http_proxy(void)
     snprintf(env, sizeof env, "http://127.0.0.1:%u", closed_port());
     setenv("http_proxy", env, 1);
     setenv("ALL_PROXY", env, 1);
-    CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, CAPS_REPLY, 0, &s, URL, &CAPS_REQ, &resp, &e, NULL),
-                    SCEP_OK);
+    CU_ASSERT_EQUAL(
+        xchg(&sv, SRV_REPLY, CAPS_REPLY, 0, &s, URL, &CAPS_REQ, &resp, &e, NULL), SCEP_OK);
     scep_http_resp_free(&resp);
     unsetenv("http_proxy");
     unsetenv("ALL_PROXY");
@@ -498,7 +512,8 @@ static void test_http_proxy(void)
     CU_ASSERT_EQUAL(xchg(&sv, SRV_REPLY, CAPS_REPLY, 0, &s, "http://scep.invalid/scep",
                          &CAPS_REQ, &resp, &e, NULL),
                     SCEP_OK);
-    CU_ASSERT_EQUAL(strncmp(sv.req, "GET http://scep.invalid/scep?operation=GetCACaps ", 49), 0);
+    CU_ASSERT_EQUAL(
+        strncmp(sv.req, "GET http://scep.invalid/scep?operation=GetCACaps ", 49), 0);
     scep_http_resp_free(&resp);
 }
 
@@ -514,7 +529,8 @@ static pid_t tls_server(const char *dir, char *cert, size_t n, unsigned short *p
     pid_t pid = -1;
 
     X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1");
+    X509_EXTENSION *ext =
+        X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1");
     X509_add_ext(x, ext, -1);
     X509_EXTENSION_free(ext);
     X509_sign(x, k, EVP_sha256());
@@ -539,8 +555,8 @@ static pid_t tls_server(const char *dir, char *cert, size_t n, unsigned short *p
             dup2(fd, 0);
             dup2(fd, 1);
             dup2(fd, 2);
-            execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", acc, "-cert",
-                   cert, "-key", key, (char *)NULL);
+            execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", acc,
+                   "-cert", cert, "-key", key, (char *)NULL);
             _exit(127);
         }
         for (int i = 0; pid > 0 && i < 250; i++) { /* up to 5 s to listen */

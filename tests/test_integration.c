@@ -110,7 +110,8 @@ static scep_rc fx_enroll(fx *f, const scep_enroll_opts *o)
     rc = scep_enroll(f->c, f->ks, &f->p, o, &f->r, &f->e);
     if (rc) {
         char buf[512];
-        fprintf(stderr, "  enroll %s: %s\n", f->p.name, scep_error_format(&f->e, buf, sizeof buf));
+        fprintf(stderr, "  enroll %s: %s\n", f->p.name,
+                scep_error_format(&f->e, buf, sizeof buf));
     }
     return rc;
 }
@@ -411,7 +412,8 @@ typedef struct faultsrv {
     char url[128];
 } faultsrv;
 
-static int faultsrv_start(faultsrv *s, const char *mode, const char *caps, const char *extra)
+static int faultsrv_start(faultsrv *s, const char *mode, const char *caps,
+                          const char *extra)
 {
     int fd[2];
     if (pipe(fd) != 0)
@@ -614,7 +616,8 @@ static void test_fault_pending_then_failure(void)
      * answer is FAILURE badCertId, which ends the transaction; nothing is kept. */
     fx f;
     faultsrv s;
-    CU_ASSERT_EQUAL_FATAL(fault_enroll(&f, &s, "pending:2", NULL, NULL, "pf"), SCEP_E_PENDING);
+    CU_ASSERT_EQUAL_FATAL(fault_enroll(&f, &s, "pending:2", NULL, NULL, "pf"),
+                          SCEP_E_PENDING);
     faultsrv_stop(&s);
     CU_ASSERT_EQUAL_FATAL(faultsrv_start(&s, "pending:2", NULL, NULL), 0);
     snprintf(f.s.url, sizeof f.s.url, "%s", s.url);
@@ -632,37 +635,39 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     if (scep_global_init() != SCEP_OK)
         return 99;
-    int rc = tu_run("integration", (tu_case[]){
-        {"getcaps", test_getcaps},
-        {"getca", test_getca},
-        {"enroll RSA-2048 SHA-256", test_enroll_2048_sha256},
-        {"enroll RSA-2048 SHA-1", test_enroll_2048_sha1},
-        {"enroll RSA-2048 SHA-512", test_enroll_2048_sha512},
-        {"enroll RSA-4096 SHA-256", test_enroll_4096_sha256},
-        {"enroll with an existing key", test_existing_key},
-        {"wrong challenge gives failInfo 2", test_wrong_challenge},
-        {"renewal (RenewalReq 17)", test_renewal},
-        {"CA pin right", test_pin_right},
-        {"CA pin wrong: no PKIOperation", test_pin_wrong},
-        {"TOFU: CA changed", test_tofu_changed},
-        {"wrong URL path: TCP ERROR 404", test_wrong_path_404},
-        {"closed port: TCP ERROR", test_closed_port},
-        {"slow server vs 1 s timeout", test_slow_timeout},
-        {"HTTPS trusted", test_https_trusted},
-        {"HTTPS untrusted", test_https_untrusted},
-        {"key store full before key generation", test_store_full_before_keygen},
-        {"fault: failInfo 0-4", test_fault_failinfo},
-        {"fault: HTTP 500", test_fault_http500},
-        {"fault: garbage body", test_fault_garbage},
-        {"fault: bad signature", test_fault_badsig},
-        {"fault: wrong recipientNonce", test_fault_badnonce},
-        {"fault: wrong transactionID", test_fault_badtid},
-        {"fault: certificate for another key", test_fault_mismatch},
-        {"fault: CA/RA chain", test_fault_chain},
-        {"fault: no POSTPKIOperation uses GET", test_fault_get},
-        {"fault: PENDING then SUCCESS (resume)", test_fault_pending_then_success},
-        {"fault: PENDING then FAILURE", test_fault_pending_then_failure},
-        {NULL, NULL}});
+    int rc = tu_run(
+        "integration",
+        (tu_case[]){
+            {"getcaps", test_getcaps},
+            {"getca", test_getca},
+            {"enroll RSA-2048 SHA-256", test_enroll_2048_sha256},
+            {"enroll RSA-2048 SHA-1", test_enroll_2048_sha1},
+            {"enroll RSA-2048 SHA-512", test_enroll_2048_sha512},
+            {"enroll RSA-4096 SHA-256", test_enroll_4096_sha256},
+            {"enroll with an existing key", test_existing_key},
+            {"wrong challenge gives failInfo 2", test_wrong_challenge},
+            {"renewal (RenewalReq 17)", test_renewal},
+            {"CA pin right", test_pin_right},
+            {"CA pin wrong: no PKIOperation", test_pin_wrong},
+            {"TOFU: CA changed", test_tofu_changed},
+            {"wrong URL path: TCP ERROR 404", test_wrong_path_404},
+            {"closed port: TCP ERROR", test_closed_port},
+            {"slow server vs 1 s timeout", test_slow_timeout},
+            {"HTTPS trusted", test_https_trusted},
+            {"HTTPS untrusted", test_https_untrusted},
+            {"key store full before key generation", test_store_full_before_keygen},
+            {"fault: failInfo 0-4", test_fault_failinfo},
+            {"fault: HTTP 500", test_fault_http500},
+            {"fault: garbage body", test_fault_garbage},
+            {"fault: bad signature", test_fault_badsig},
+            {"fault: wrong recipientNonce", test_fault_badnonce},
+            {"fault: wrong transactionID", test_fault_badtid},
+            {"fault: certificate for another key", test_fault_mismatch},
+            {"fault: CA/RA chain", test_fault_chain},
+            {"fault: no POSTPKIOperation uses GET", test_fault_get},
+            {"fault: PENDING then SUCCESS (resume)", test_fault_pending_then_success},
+            {"fault: PENDING then FAILURE", test_fault_pending_then_failure},
+            {NULL, NULL}});
     scep_global_cleanup();
     return rc;
 }

@@ -44,7 +44,8 @@ static X509 *make_cert_at(EVP_PKEY *k, const char *cn, const char *org, long ser
     if (org)
         X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_UTF8, (const unsigned char *)org, -1,
                                    -1, 0);
-    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+                               0);
     X509_set_subject_name(x, nm);
     X509_set_issuer_name(x, nm);
     X509_NAME_free(nm);
@@ -371,15 +372,17 @@ static void test_names(void)
 {
     char *base, dir[PATH_MAX];
     scep_keystore *ks = fresh(10, &base, dir, sizeof dir);
-    const char *bad[] = {"", ".hidden", "a/b", "../x", "sp ace",
-                         "123456789012345678901234567890123", NULL};
+    const char *bad[] = {
+        "", ".hidden", "a/b", "../x", "sp ace", "123456789012345678901234567890123", NULL};
     scep_error e;
 
     scep_error_clear(&e);
     for (int i = 0; bad[i]; i++)
-        CU_ASSERT_EQUAL(store(ks, bad[i], key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_E_NAME);
+        CU_ASSERT_EQUAL(store(ks, bad[i], key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                        SCEP_E_NAME);
     CU_ASSERT_EQUAL(count_entries(dir), 0);
-    CU_ASSERT_EQUAL(store(ks, "Ok_name-1.x", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(store(ks, "Ok_name-1.x", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_OK);
     CU_ASSERT_EQUAL(store(ks, "Ok_name-1.x", key_b, SCEP_USAGE_NONE, NULL, NULL, &e),
                     SCEP_E_EXISTS);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 1);
@@ -695,7 +698,8 @@ static void test_txn(void)
 
     memset(&t, 0, sizeof t);
     strcpy(t.name, "vpn");
-    strcpy(t.transaction_id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    strcpy(t.transaction_id,
+           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     t.msg_type = SCEP_MSG_RENEWALREQ;
     t.polls = 3;
     t.created = 1700000123;
@@ -747,23 +751,28 @@ static void test_txn(void)
     CU_ASSERT_EQUAL(scep_txn_save(ks, &t, key_b, &e), SCEP_E_NAME);
 
     /* corrupt: a required field missing; unknown keys are ignored */
-    write_text(pdir, "min.txn", "name min\nmsgType 19\npolls 0\ncreated 1\nusage none\n"
-                                "hash sha1\nbits 1024\nsubject \n");
+    write_text(pdir, "min.txn",
+               "name min\nmsgType 19\npolls 0\ncreated 1\nusage none\n"
+               "hash sha1\nbits 1024\nsubject \n");
     CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, NULL, &e), SCEP_E_IO);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "corrupt transaction file"));
-    write_text(pdir, "min.txn", "name min\ntransactionId x1\nmsgType 19\npolls 0\n"
-                                "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n"
-                                "futureField 42\n");
+    write_text(pdir, "min.txn",
+               "name min\ntransactionId x1\nmsgType 19\npolls 0\n"
+               "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n"
+               "futureField 42\n");
     CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, NULL, &e), SCEP_OK);
-    write_text(pdir, "min.txn", "name min\ntransactionId x1\nmsgType 19\npolls -1\n"
-                                "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n");
+    write_text(pdir, "min.txn",
+               "name min\ntransactionId x1\nmsgType 19\npolls -1\n"
+               "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n");
     CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, NULL, &e), SCEP_E_IO);
-    write_text(pdir, "min.txn", "name other\ntransactionId x1\nmsgType 19\npolls 0\n"
-                                "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n");
+    write_text(pdir, "min.txn",
+               "name other\ntransactionId x1\nmsgType 19\npolls 0\n"
+               "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n");
     CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, NULL, &e), SCEP_E_IO);
     /* the key missing: corrupt as well */
-    write_text(pdir, "min.txn", "name min\ntransactionId x1\nmsgType 19\npolls 0\n"
-                                "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n");
+    write_text(pdir, "min.txn",
+               "name min\ntransactionId x1\nmsgType 19\npolls 0\n"
+               "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n");
     write_text(pdir, "min.key", "not a key");
     CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, &k, &e), SCEP_E_IO);
     CU_ASSERT_PTR_NULL(k);
@@ -930,23 +939,24 @@ static int suite_cleanup(void)
 
 int main(void)
 {
-    int rc = tu_run_fixture("keystore",
-                            (tu_case[]){{"open creates 0700, tightens a loose mode", test_open_modes},
-                                        {"store: files, modes, list columns", test_store_and_list},
-                                        {"certificate columns", test_cert_columns},
-                                        {"capacity (full, pending not counted)", test_capacity},
-                                        {"names invalid or existing", test_names},
-                                        {"stable index, never reused", test_stable_index},
-                                        {"default key protected", test_default_key},
-                                        {"find_usage: latest, not default", test_find_usage},
-                                        {"replace (A6) and in place", test_replace},
-                                        {"orphans, temp files, roll-forward", test_orphans},
-                                        {"days left and status boundaries", test_days_and_status},
-                                        {"pending transactions", test_txn},
-                                        {"1000 keys: count and order", test_many_keys},
-                                        {"duplicate index, corrupt meta", test_duplicate_index},
-                                        {"worker stores while main lists", test_threads},
-                                        {NULL, NULL}},
-                            suite_init, suite_cleanup);
+    int rc = tu_run_fixture(
+        "keystore",
+        (tu_case[]){{"open creates 0700, tightens a loose mode", test_open_modes},
+                    {"store: files, modes, list columns", test_store_and_list},
+                    {"certificate columns", test_cert_columns},
+                    {"capacity (full, pending not counted)", test_capacity},
+                    {"names invalid or existing", test_names},
+                    {"stable index, never reused", test_stable_index},
+                    {"default key protected", test_default_key},
+                    {"find_usage: latest, not default", test_find_usage},
+                    {"replace (A6) and in place", test_replace},
+                    {"orphans, temp files, roll-forward", test_orphans},
+                    {"days left and status boundaries", test_days_and_status},
+                    {"pending transactions", test_txn},
+                    {"1000 keys: count and order", test_many_keys},
+                    {"duplicate index, corrupt meta", test_duplicate_index},
+                    {"worker stores while main lists", test_threads},
+                    {NULL, NULL}},
+        suite_init, suite_cleanup);
     return rc;
 }

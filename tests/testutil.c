@@ -99,8 +99,8 @@ unsigned char *tu_read(const char *path, size_t *len)
 
 /* A certificate for key, signed by issuer/ikey (self-signed when NULL), with
  * optional basicConstraints and keyUsage extension values. */
-X509 *tu_mkcert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
-                    const char *bc, const char *ku)
+X509 *tu_mkcert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, const char *bc,
+                const char *ku)
 {
     static long serial = 1;
     X509 *x = X509_new();
@@ -110,7 +110,8 @@ X509 *tu_mkcert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
     ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
     X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
                                (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(x));
+    X509_set_issuer_name(x,
+                         issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(x));
     X509_gmtime_adj(X509_getm_notBefore(x), -3600);
     X509_gmtime_adj(X509_getm_notAfter(x), 86400);
     X509_set_pubkey(x, key);

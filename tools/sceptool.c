@@ -29,41 +29,43 @@ typedef struct opts {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: sceptool --url URL [options] COMMAND\n"
-            "Commands:\n"
-            "  getcaps            print the server's capabilities (GetCACaps)\n"
-            "  getca              print the CA fingerprint; the CA/RA PEM with --out FILE\n"
-            "  enroll             generate (or use --key) a key, enroll it, store key+cert\n"
-            "  renew              RenewalReq signed with the stored certificate of --name\n"
-            "  poll               resume the pending enrollment of --name (CertPoll)\n"
-            "Server:\n"
-            "  --url URL          SCEP URL, http(s)://host[:port]/path\n"
-            "  --port N           port override (0 = from the URL)\n"
-            "  --timeout S        connect + total timeout in seconds (1-300, default 30)\n"
-            "  --ca-fingerprint H SHA-256 pin of the CA certificate (hex, colons allowed)\n"
-            "  --cacert FILE      CA bundle that verifies an HTTPS server\n"
-            "  --proxy URL        HTTP proxy\n"
-            "Request (enroll/renew/poll):\n"
-            "  --store DIR        key store directory (created 0700)\n"
-            "  --capacity N       key store capacity (default 100)\n"
-            "  --name NAME        key name [A-Za-z0-9._-]{1,32}\n"
-            "  --cn CN            common name: IP address or FQDN (also the subjectAltName)\n"
-            "  --org O            organization\n"
-            "  --bits N           RSA key length 1024|2048|3072|4096 (default 2048)\n"
-            "  --key FILE         use this PEM private key instead of generating one\n"
-            "  --hash H           CSR signature hash sha1|sha256|sha384|sha512 (default sha256)\n"
-            "  --usage U          none|tls|ipsec|dot1x (default none)\n"
-            "  --ipsec-policy P   IPsec policy name (with --usage ipsec)\n"
-            "  --challenge-file F read the challenge password from F ('-' = stdin)\n"
-            "  --replace-usage    on success replace the stored key of the same usage\n"
-            "Other:\n"
-            "  --out FILE         getca: write the CA/RA certificates (PEM) to FILE\n"
-            "  -v, --verbose      log the protocol steps to stderr\n"
-            "  -h, --help         this text;  -V, --version  the version\n"
-            "Exit codes: 0 success, 1 usage, 2 invalid argument, 3 communication error,\n"
-            "4 SCEP failure (failInfo), 5 pending, 6 invalid response, 7 CA pin or\n"
-            "CA changed, 8 key store, 9 local crypto, 10 other. See sceptool(1).\n");
+    fprintf(
+        f,
+        "Usage: sceptool --url URL [options] COMMAND\n"
+        "Commands:\n"
+        "  getcaps            print the server's capabilities (GetCACaps)\n"
+        "  getca              print the CA fingerprint; the CA/RA PEM with --out FILE\n"
+        "  enroll             generate (or use --key) a key, enroll it, store key+cert\n"
+        "  renew              RenewalReq signed with the stored certificate of --name\n"
+        "  poll               resume the pending enrollment of --name (CertPoll)\n"
+        "Server:\n"
+        "  --url URL          SCEP URL, http(s)://host[:port]/path\n"
+        "  --port N           port override (0 = from the URL)\n"
+        "  --timeout S        connect + total timeout in seconds (1-300, default 30)\n"
+        "  --ca-fingerprint H SHA-256 pin of the CA certificate (hex, colons allowed)\n"
+        "  --cacert FILE      CA bundle that verifies an HTTPS server\n"
+        "  --proxy URL        HTTP proxy\n"
+        "Request (enroll/renew/poll):\n"
+        "  --store DIR        key store directory (created 0700)\n"
+        "  --capacity N       key store capacity (default 100)\n"
+        "  --name NAME        key name [A-Za-z0-9._-]{1,32}\n"
+        "  --cn CN            common name: IP address or FQDN (also the subjectAltName)\n"
+        "  --org O            organization\n"
+        "  --bits N           RSA key length 1024|2048|3072|4096 (default 2048)\n"
+        "  --key FILE         use this PEM private key instead of generating one\n"
+        "  --hash H           CSR signature hash sha1|sha256|sha384|sha512 (default "
+        "sha256)\n"
+        "  --usage U          none|tls|ipsec|dot1x (default none)\n"
+        "  --ipsec-policy P   IPsec policy name (with --usage ipsec)\n"
+        "  --challenge-file F read the challenge password from F ('-' = stdin)\n"
+        "  --replace-usage    on success replace the stored key of the same usage\n"
+        "Other:\n"
+        "  --out FILE         getca: write the CA/RA certificates (PEM) to FILE\n"
+        "  -v, --verbose      log the protocol steps to stderr\n"
+        "  -h, --help         this text;  -V, --version  the version\n"
+        "Exit codes: 0 success, 1 usage, 2 invalid argument, 3 communication error,\n"
+        "4 SCEP failure (failInfo), 5 pending, 6 invalid response, 7 CA pin or\n"
+        "CA changed, 8 key store, 9 local crypto, 10 other. See sceptool(1).\n");
 }
 
 static int read_challenge(const char *path, scep_params *p)
@@ -107,7 +109,8 @@ static void print_key(const scep_enroll_result *r)
     printf("name: %s\nindex: %u\nusage: %s\nsubject: %s\nissuer: %s\nserial: %s\n"
            "notBefore: %ld\nnotAfter: %ld\nsha256: %s\ntransactionID: %s\n",
            k->name, (unsigned)k->index, scep_usage_name(k->usage), k->subject, k->issuer,
-           k->serial, (long)k->not_before, (long)k->not_after, k->sha256, r->transaction_id);
+           k->serial, (long)k->not_before, (long)k->not_after, k->sha256,
+           r->transaction_id);
     if (r->replaced[0])
         printf("replaced: %s\n", r->replaced);
 }
@@ -192,9 +195,27 @@ static void log_stderr(int level, const char *msg, void *ctx)
         fprintf(stderr, "sceptool: %s\n", msg);
 }
 
-enum { O_URL = 256, O_PORT, O_TIMEOUT, O_FPR, O_CACERT, O_PROXY, O_STORE, O_CAPACITY,
-       O_NAME, O_CN, O_ORG, O_BITS, O_KEY, O_HASH, O_USAGE, O_POLICY, O_CHALLENGE, O_OUT,
-       O_REPLACE };
+enum {
+    O_URL = 256,
+    O_PORT,
+    O_TIMEOUT,
+    O_FPR,
+    O_CACERT,
+    O_PROXY,
+    O_STORE,
+    O_CAPACITY,
+    O_NAME,
+    O_CN,
+    O_ORG,
+    O_BITS,
+    O_KEY,
+    O_HASH,
+    O_USAGE,
+    O_POLICY,
+    O_CHALLENGE,
+    O_OUT,
+    O_REPLACE
+};
 
 static int copy_arg(char *dst, size_t n, const char *arg, const char *what)
 {
@@ -221,24 +242,36 @@ static int parse_num(const char *arg, long lo, long hi, long *out, const char *w
 
 static int parse_opts(int argc, char **argv, opts *o)
 {
-    static const struct option lo[] = {
-        {"url", 1, NULL, O_URL},          {"port", 1, NULL, O_PORT},
-        {"timeout", 1, NULL, O_TIMEOUT},  {"ca-fingerprint", 1, NULL, O_FPR},
-        {"cacert", 1, NULL, O_CACERT},    {"proxy", 1, NULL, O_PROXY},
-        {"store", 1, NULL, O_STORE},      {"capacity", 1, NULL, O_CAPACITY},
-        {"name", 1, NULL, O_NAME},        {"cn", 1, NULL, O_CN},
-        {"org", 1, NULL, O_ORG},          {"bits", 1, NULL, O_BITS},
-        {"key", 1, NULL, O_KEY},          {"hash", 1, NULL, O_HASH},
-        {"usage", 1, NULL, O_USAGE},      {"ipsec-policy", 1, NULL, O_POLICY},
-        {"challenge-file", 1, NULL, O_CHALLENGE}, {"out", 1, NULL, O_OUT},
-        {"replace-usage", 0, NULL, O_REPLACE},    {"verbose", 0, NULL, 'v'},
-        {"help", 0, NULL, 'h'},           {"version", 0, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"url", 1, NULL, O_URL},
+                                       {"port", 1, NULL, O_PORT},
+                                       {"timeout", 1, NULL, O_TIMEOUT},
+                                       {"ca-fingerprint", 1, NULL, O_FPR},
+                                       {"cacert", 1, NULL, O_CACERT},
+                                       {"proxy", 1, NULL, O_PROXY},
+                                       {"store", 1, NULL, O_STORE},
+                                       {"capacity", 1, NULL, O_CAPACITY},
+                                       {"name", 1, NULL, O_NAME},
+                                       {"cn", 1, NULL, O_CN},
+                                       {"org", 1, NULL, O_ORG},
+                                       {"bits", 1, NULL, O_BITS},
+                                       {"key", 1, NULL, O_KEY},
+                                       {"hash", 1, NULL, O_HASH},
+                                       {"usage", 1, NULL, O_USAGE},
+                                       {"ipsec-policy", 1, NULL, O_POLICY},
+                                       {"challenge-file", 1, NULL, O_CHALLENGE},
+                                       {"out", 1, NULL, O_OUT},
+                                       {"replace-usage", 0, NULL, O_REPLACE},
+                                       {"verbose", 0, NULL, 'v'},
+                                       {"help", 0, NULL, 'h'},
+                                       {"version", 0, NULL, 'V'},
+                                       {NULL, 0, NULL, 0}};
     int ch, bad = 0;
     long v;
     while ((ch = getopt_long(argc, argv, "vhV", lo, NULL)) != -1) {
         switch (ch) {
-        case O_URL: bad |= copy_arg(o->s.url, sizeof o->s.url, optarg, "--url"); break;
+        case O_URL:
+            bad |= copy_arg(o->s.url, sizeof o->s.url, optarg, "--url");
+            break;
         case O_PORT:
             bad |= parse_num(optarg, 0, 65535, &v, "--port");
             o->s.port = (unsigned)v;
@@ -249,30 +282,45 @@ static int parse_opts(int argc, char **argv, opts *o)
             break;
         case O_FPR:
             if (scep_normalize_fpr(optarg, strlen(optarg), o->s.ca_pin) != SCEP_OK) {
-                fprintf(stderr, "sceptool: --ca-fingerprint must be a SHA-256 fingerprint\n");
+                fprintf(stderr,
+                        "sceptool: --ca-fingerprint must be a SHA-256 fingerprint\n");
                 bad = -1;
             }
             break;
         case O_CACERT:
-            bad |= copy_arg(o->s.cacert_bundle, sizeof o->s.cacert_bundle, optarg, "--cacert");
+            bad |=
+                copy_arg(o->s.cacert_bundle, sizeof o->s.cacert_bundle, optarg, "--cacert");
             break;
-        case O_PROXY: bad |= copy_arg(o->s.proxy, sizeof o->s.proxy, optarg, "--proxy"); break;
-        case O_STORE: o->store = optarg; break;
+        case O_PROXY:
+            bad |= copy_arg(o->s.proxy, sizeof o->s.proxy, optarg, "--proxy");
+            break;
+        case O_STORE:
+            o->store = optarg;
+            break;
         case O_CAPACITY:
             bad |= parse_num(optarg, 1, 100000, &v, "--capacity");
             o->capacity = (unsigned)v;
             break;
-        case O_NAME: bad |= copy_arg(o->p.name, sizeof o->p.name, optarg, "--name"); break;
-        case O_CN: bad |= copy_arg(o->p.cn, sizeof o->p.cn, optarg, "--cn"); break;
-        case O_ORG: bad |= copy_arg(o->p.org, sizeof o->p.org, optarg, "--org"); break;
+        case O_NAME:
+            bad |= copy_arg(o->p.name, sizeof o->p.name, optarg, "--name");
+            break;
+        case O_CN:
+            bad |= copy_arg(o->p.cn, sizeof o->p.cn, optarg, "--cn");
+            break;
+        case O_ORG:
+            bad |= copy_arg(o->p.org, sizeof o->p.org, optarg, "--org");
+            break;
         case O_BITS:
             bad |= parse_num(optarg, 1024, 4096, &v, "--bits");
             o->p.bits = (unsigned)v;
             break;
-        case O_KEY: o->key_file = optarg; break;
+        case O_KEY:
+            o->key_file = optarg;
+            break;
         case O_HASH:
             if ((v = scep_hash_from_name(optarg)) < 0) {
-                fprintf(stderr, "sceptool: --hash must be sha1, sha256, sha384 or sha512\n");
+                fprintf(stderr,
+                        "sceptool: --hash must be sha1, sha256, sha384 or sha512\n");
                 bad = -1;
             } else {
                 o->p.hash = (scep_hash)v;
@@ -290,13 +338,26 @@ static int parse_opts(int argc, char **argv, opts *o)
             bad |= copy_arg(o->p.ipsec_policy, sizeof o->p.ipsec_policy, optarg,
                             "--ipsec-policy");
             break;
-        case O_CHALLENGE: o->challenge_file = optarg; break;
-        case O_OUT: o->out = optarg; break;
-        case O_REPLACE: o->replace_usage = 1; break;
-        case 'v': o->verbose = 1; break;
-        case 'h': usage(stdout); exit(0);
-        case 'V': printf("sceptool (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); exit(0);
-        default: return -1;
+        case O_CHALLENGE:
+            o->challenge_file = optarg;
+            break;
+        case O_OUT:
+            o->out = optarg;
+            break;
+        case O_REPLACE:
+            o->replace_usage = 1;
+            break;
+        case 'v':
+            o->verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("sceptool (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+            exit(0);
+        default:
+            return -1;
         }
     }
     return bad ? -1 : 0;
