@@ -15,15 +15,6 @@
 
 agent g_agent;
 
-/* The backend's log lines go through Net-SNMP's logging (-L flags). The worker
- * thread logs too: snmp_log is only a formatted write to the log handlers, the
- * one Net-SNMP call the backend's mutex-serialised log path makes. */
-static void log_to_snmp(int level, const char *msg, void *ctx)
-{
-    (void)ctx;
-    snmp_log(level, "%s\n", msg);
-}
-
 static void jobs_readable(int fd, void *data)
 {
     (void)fd;
@@ -80,7 +71,10 @@ int agent_init(const char *conf_path)
     scep_error e;
     scep_error_clear(&e);
     g_agent.conf_path = conf_path;
-    scep_set_log(log_to_snmp, NULL);
+    if (agent_log_init() != 0) {
+        snmp_log(LOG_ERR, "cannot create the log pipe\n");
+        return -1;
+    }
     if (scep_global_init() != SCEP_OK) {
         snmp_log(LOG_ERR, "cannot initialise libcurl/OpenSSL\n");
         return -1;
@@ -170,6 +164,7 @@ void agent_shutdown(void)
     }
     scep_keystore_close(g_agent.ks);
     g_agent.ks = NULL;
+    agent_log_shutdown();
     scep_wipe(&g_agent.manual, sizeof g_agent.manual);
     scep_wipe(g_agent.st.autoreq.p.challenge, sizeof g_agent.st.autoreq.p.challenge);
     scep_global_cleanup();

@@ -113,6 +113,9 @@ typedef struct agent {
 extern agent g_agent;
 
 int agent_init(const char *conf_path);
+/* Backend log lines to snmp_log, on the main thread only (logpipe.c). */
+int agent_log_init(void);
+void agent_log_shutdown(void);
 /* scep_settings for a client from the SNMP state + local config (agent.c). */
 void agent_client_settings(scep_settings *s);
 void agent_shutdown(void);
@@ -181,6 +184,9 @@ int agent_hist_detail(scep_rc rc);
 int agent_hist_failinfo(int fail_info);
 /* The value of column col (2..12) of a history row into v; -1 for another col. */
 int mib_history_column(const scep_hist_entry *h, int col, netsnmp_variable_list *v);
+/* Put a handler in front of a registered table that cuts request sub-ids to
+ * 32 bits (a 5.9.3 subagent gets ids >= 2^31 sign-extended). 0 or -1. */
+int agent_fix_subids(netsnmp_handler_registration *reg);
 
 /* -- scepcKeyStore (mib_keys.c) -- */
 /* Re-read the key store directory (outside changes: sceptool, an operator),
