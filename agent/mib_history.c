@@ -17,11 +17,21 @@
 #include <string.h>
 
 enum {
-    HCOL_INDEX = 1, HCOL_NAME, HCOL_SOURCE, HCOL_STATE, HCOL_DETAIL, HCOL_HTTP,
-    HCOL_FAILINFO, HCOL_TEXT, HCOL_TRANSID, HCOL_POLLS, HCOL_REQTIME, HCOL_DONETIME
+    HCOL_INDEX = 1,
+    HCOL_NAME,
+    HCOL_SOURCE,
+    HCOL_STATE,
+    HCOL_DETAIL,
+    HCOL_HTTP,
+    HCOL_FAILINFO,
+    HCOL_TEXT,
+    HCOL_TRANSID,
+    HCOL_POLLS,
+    HCOL_REQTIME,
+    HCOL_DONETIME
 };
 
-#define HIST_TEXT_MAX 255 /* scepcHistErrorText SIZE (0..255) */
+#define HIST_TEXT_MAX    255 /* scepcHistErrorText SIZE (0..255) */
 #define HIST_TRANSID_MAX 64
 
 int agent_hist_detail(scep_rc rc)
@@ -189,7 +199,8 @@ int mib_history_column(const scep_hist_entry *h, int col, netsnmp_variable_list 
         break;
     case HCOL_HTTP:
         set_uint(v, ASN_UNSIGNED,
-                 h->http_status > 0 && h->http_status <= 999 ? (unsigned long)h->http_status : 0);
+                 h->http_status > 0 && h->http_status <= 999 ? (unsigned long)h->http_status
+                                                             : 0);
         break;
     case HCOL_FAILINFO:
         set_int(v, agent_hist_failinfo(h->fail_info));
@@ -218,6 +229,37 @@ int mib_history_column(const scep_hist_entry *h, int col, netsnmp_variable_list 
     return 0;
 }
 
+/* ---- Net-SNMP 5.9.3 AgentX work-around ----------------------------------- */
+
+/*
+ * A subagent of Net-SNMP 5.9.3 on a 64-bit host receives the sub-identifiers
+ * of 2147483648 and above sign-extended (4294967295 arrives as
+ * 0xffffffffffffffff), so the table helpers compare the request with a row
+ * OID that never matches: rows with such an index (the history index wraps
+ * at 4294967295) answered noSuchInstance and were skipped by GETNEXT. SNMP
+ * sub-identifiers are 32 bits: this handler, put in front of the helpers,
+ * cuts them back before anything looks at the name.
+ */
+static int subid_fix(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
+                     netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+    for (netsnmp_request_info *r = requests; r; r = r->next)
+        for (size_t i = 0; i < r->requestvb->name_length; i++)
+            r->requestvb->name[i] &= (oid)0xffffffffUL;
+    return netsnmp_call_next_handler(handler, reg, reqinfo, requests);
+}
+
+int agent_fix_subids(netsnmp_handler_registration *reg)
+{
+    netsnmp_mib_handler *h = netsnmp_create_handler("scepcSubidFix", subid_fix);
+    if (!h || netsnmp_inject_handler(reg, h) != SNMPERR_SUCCESS) {
+        if (h)
+            netsnmp_handler_free(h);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 static netsnmp_variable_list *row_at(void **loop, void **data, netsnmp_variable_list *idx)
@@ -233,8 +275,8 @@ static netsnmp_variable_list *row_at(void **loop, void **data, netsnmp_variable_
     return idx;
 }
 
-static netsnmp_variable_list *first_row(void **loop, void **data, netsnmp_variable_list *idx,
-                                        netsnmp_iterator_info *info)
+static netsnmp_variable_list *
+first_row(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *info)
 {
     (void)info;
     *loop = (void *)(uintptr_t)0;
@@ -249,7 +291,8 @@ static netsnmp_variable_list *next_row(void **loop, void **data, netsnmp_variabl
 }
 
 static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
-                         netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+                         netsnmp_agent_request_info *reqinfo,
+                         netsnmp_request_info *requests)
 {
     (void)handler;
     (void)reg;
@@ -269,7 +312,8 @@ static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
 /* ---- the scalars --------------------------------------------------------- */
 
 static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
-                          netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+                          netsnmp_agent_request_info *reqinfo,
+                          netsnmp_request_info *requests)
 {
     (void)handler;
     (void)reg;
@@ -301,14 +345,17 @@ void mib_history_init(void)
     static const oid table_oid[] = SCEPC_OID(1, 4, 3);
     int ok = 1;
 
-    netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
-        "scepcHistMaxEntries", scalar_handler, max_oid, OID_LENGTH(max_oid), HANDLER_CAN_RONLY);
+    netsnmp_handler_registration *reg =
+        netsnmp_create_handler_registration("scepcHistMaxEntries", scalar_handler, max_oid,
+                                            OID_LENGTH(max_oid), HANDLER_CAN_RONLY);
     ok &= reg && netsnmp_register_read_only_scalar(reg) == MIB_REGISTERED_OK;
-    reg = netsnmp_create_handler_registration("scepcHistLastIndex", scalar_handler, last_oid,
-                                              OID_LENGTH(last_oid), HANDLER_CAN_RONLY);
+    reg =
+        netsnmp_create_handler_registration("scepcHistLastIndex", scalar_handler, last_oid,
+                                            OID_LENGTH(last_oid), HANDLER_CAN_RONLY);
     ok &= reg && netsnmp_register_read_only_scalar(reg) == MIB_REGISTERED_OK;
 
-    netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+    netsnmp_table_registration_info *ti =
+        SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
     netsnmp_iterator_info *ii = SNMP_MALLOC_TYPEDEF(netsnmp_iterator_info);
     reg = netsnmp_create_handler_registration("scepcHistTable", table_handler, table_oid,
                                               OID_LENGTH(table_oid), HANDLER_CAN_RONLY);
@@ -326,7 +373,11 @@ void mib_history_init(void)
     ii->get_first_data_point = first_row;
     ii->get_next_data_point = next_row;
     ii->table_reginfo = ti;
-    ok &= netsnmp_register_table_iterator2(reg, ii) == MIB_REGISTERED_OK;
+    if (netsnmp_register_table_iterator2(reg, ii) != MIB_REGISTERED_OK)
+        ok = 0;
+    else if (agent_fix_subids(reg) != 0) /* after: it must come first */
+        snmp_log(LOG_WARNING,
+                 "scepcHistTable: indexes above 2147483647 may not be found\n");
     if (!ok)
         snmp_log(LOG_ERR, "cannot register scepcHistory\n");
 }

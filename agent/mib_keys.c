@@ -24,14 +24,27 @@
 
 enum { SCOL_CAPACITY = 1, SCOL_COUNT = 2, SCOL_MINDAYS = 3, SCOL_WARNDAYS = 4 };
 enum {
-    KCOL_INDEX = 1, KCOL_NAME, KCOL_USAGE, KCOL_POLICY, KCOL_LENGTH, KCOL_STATUS,
-    KCOL_SUBJECT, KCOL_ISSUER, KCOL_SERIAL, KCOL_NOTBEFORE, KCOL_NOTAFTER, KCOL_DAYSLEFT,
-    KCOL_SHA256, KCOL_ISDEFAULT, KCOL_HOOK, KCOL_ACTION
+    KCOL_INDEX = 1,
+    KCOL_NAME,
+    KCOL_USAGE,
+    KCOL_POLICY,
+    KCOL_LENGTH,
+    KCOL_STATUS,
+    KCOL_SUBJECT,
+    KCOL_ISSUER,
+    KCOL_SERIAL,
+    KCOL_NOTBEFORE,
+    KCOL_NOTAFTER,
+    KCOL_DAYSLEFT,
+    KCOL_SHA256,
+    KCOL_ISDEFAULT,
+    KCOL_HOOK,
+    KCOL_ACTION
 };
 enum { ACTION_IDLE = 1, ACTION_DELETE = 2 };
 
 #define DAYS_UNKNOWN 2147483647L
-#define MAX_DELETES 32 /* key rows deleted by one SET PDU */
+#define MAX_DELETES  32 /* key rows deleted by one SET PDU */
 
 static struct {
     netsnmp_tdata *table;
@@ -105,8 +118,9 @@ int mib_keys_column(const scep_keyinfo *k, int col, netsnmp_variable_list *v)
         set_str(v, k->name, SCEP_NAME_MAX);
         break;
     case KCOL_USAGE:
-        set_int(v, k->usage >= SCEP_USAGE_NONE && k->usage <= SCEP_USAGE_DOT1X ? (long)k->usage
-                                                                                : 1);
+        set_int(v, k->usage >= SCEP_USAGE_NONE && k->usage <= SCEP_USAGE_DOT1X
+                       ? (long)k->usage
+                       : 1);
         break;
     case KCOL_POLICY:
         set_str(v, k->usage == SCEP_USAGE_IPSEC ? k->ipsec_policy : "", SCEP_POLICY_MAX);
@@ -204,7 +218,8 @@ void mib_keys_refresh(void)
     if (!K.table || !g_agent.ks)
         return;
     if (scep_keystore_list(g_agent.ks, &keys, &n, &e) != SCEP_OK) {
-        snmp_log(LOG_ERR, "key store: cannot list the keys, the table stays as it was: %s\n",
+        snmp_log(LOG_ERR,
+                 "key store: cannot list the keys, the table stays as it was: %s\n",
                  e.text);
         return;
     }
@@ -224,7 +239,8 @@ void mib_keys_refresh(void)
         row->data = &keys[i];
         if (netsnmp_tdata_add_row(K.table, row) != SNMPERR_SUCCESS) {
             netsnmp_tdata_delete_row(row);
-            snmp_log(LOG_ERR, "key store: cannot add key %s to scepcKeyTable\n", keys[i].name);
+            snmp_log(LOG_ERR, "key store: cannot add key %s to scepcKeyTable\n",
+                     keys[i].name);
         }
     }
     DEBUGMSGTL(("scepagentd/keys", "scepcKeyTable: %zu rows\n", n));
@@ -238,8 +254,8 @@ void mib_keys_reload(void)
     if (!g_agent.ks)
         return;
     if (scep_keystore_reload(g_agent.ks, &e) != SCEP_OK)
-        snmp_log(LOG_ERR, "key store %s: cannot re-read it: %s\n", g_agent.conf.keystore_dir,
-                 e.text);
+        snmp_log(LOG_ERR, "key store %s: cannot re-read it: %s\n",
+                 g_agent.conf.keystore_dir, e.text);
     mib_keys_refresh();
 }
 
@@ -282,7 +298,8 @@ static void delete_one(uint32_t index)
     scep_error e;
     scep_error_clear(&e);
     if (!k) {
-        snmp_log(LOG_WARNING, "scepcKeyAction: key %lu is gone already\n", (unsigned long)index);
+        snmp_log(LOG_WARNING, "scepcKeyAction: key %lu is gone already\n",
+                 (unsigned long)index);
         return;
     }
     char name[SCEP_NAME_MAX + 1];
@@ -355,7 +372,8 @@ static int name_busy(const char *name)
 /* ---- handlers ------------------------------------------------------------ */
 
 static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
-                         netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+                         netsnmp_agent_request_info *reqinfo,
+                         netsnmp_request_info *requests)
 {
     (void)handler;
     (void)reg;
@@ -403,8 +421,8 @@ static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
                             k->name));
                 err = SNMP_ERR_INCONSISTENTVALUE;
             } else if (name_busy(k->name)) {
-                DEBUGMSGTL(("scepagentd/keys", "delete of %s refused: a request is running\n",
-                            k->name));
+                DEBUGMSGTL(("scepagentd/keys",
+                            "delete of %s refused: a request is running\n", k->name));
                 err = SNMP_ERR_INCONSISTENTVALUE;
             }
         }
@@ -417,7 +435,8 @@ static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
 }
 
 static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
-                          netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+                          netsnmp_agent_request_info *reqinfo,
+                          netsnmp_request_info *requests)
 {
     (void)handler;
     (void)reg;
@@ -474,9 +493,11 @@ void mib_keys_init(void)
     }
 
     K.table = netsnmp_tdata_create_table("scepcKeyTable", 0);
-    netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
-    netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
-        "scepcKeyTable", table_handler, table_oid, OID_LENGTH(table_oid), HANDLER_CAN_RWRITE);
+    netsnmp_table_registration_info *ti =
+        SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+    netsnmp_handler_registration *reg =
+        netsnmp_create_handler_registration("scepcKeyTable", table_handler, table_oid,
+                                            OID_LENGTH(table_oid), HANDLER_CAN_RWRITE);
     if (!K.table || !ti || !reg) {
         snmp_log(LOG_ERR, "cannot register scepcKeyTable: out of memory\n");
         free(ti);
@@ -492,7 +513,10 @@ void mib_keys_init(void)
     netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
     ti->min_column = KCOL_NAME;
     ti->max_column = KCOL_ACTION;
-    ok &= netsnmp_tdata_register(reg, K.table, ti) == MIB_REGISTERED_OK;
+    if (netsnmp_tdata_register(reg, K.table, ti) != MIB_REGISTERED_OK)
+        ok = 0;
+    else if (agent_fix_subids(reg) != 0) /* after: it must come first */
+        snmp_log(LOG_WARNING, "scepcKeyTable: indexes above 2147483647 may not be found\n");
     if (!ok)
         snmp_log(LOG_ERR, "cannot register scepcKeyStore\n");
     mib_keys_refresh();

@@ -26,11 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FLUSH_DELAY_MS 200     /* after reconnection: registrations first */
-#define EXPIRY_PERIOD 3600     /* seconds between expiry checks */
-#define EXPIRY_SOON 2          /* seconds: check after the key store changed */
-#define EXPIRY_REPEAT 86400    /* at most once a day per key */
-#define PENDING_SEEN 64        /* pending transactions remembered */
+#define FLUSH_DELAY_MS 200   /* after reconnection: registrations first */
+#define EXPIRY_PERIOD  3600  /* seconds between expiry checks */
+#define EXPIRY_SOON    2     /* seconds: check after the key store changed */
+#define EXPIRY_REPEAT  86400 /* at most once a day per key */
+#define PENDING_SEEN   64    /* pending transactions remembered */
 
 typedef struct queued {
     netsnmp_variable_list *vars;
@@ -116,8 +116,10 @@ static void drop_oldest(void)
         N.tail = NULL;
     N.count--;
     N.dropped++;
-    snmp_log(LOG_WARNING, "master agent unreachable, notification queue full: %s dropped "
-                          "(%lu dropped so far)\n", name_of(q->vars), N.dropped);
+    snmp_log(LOG_WARNING,
+             "master agent unreachable, notification queue full: %s dropped "
+             "(%lu dropped so far)\n",
+             name_of(q->vars), N.dropped);
     snmp_free_varbind(q->vars);
     free(q);
 }
@@ -195,7 +197,8 @@ static void emit(netsnmp_variable_list *vars)
 void agent_notify_connected(int up)
 {
     g_agent.connected = up;
-    DEBUGMSGTL(("scepagentd/notify", "master %s, %u queued\n", up ? "up" : "down", N.count));
+    DEBUGMSGTL(
+        ("scepagentd/notify", "master %s, %u queued\n", up ? "up" : "down", N.count));
     if (up) {
         schedule_flush();
     } else if (N.flush_alarm) {
@@ -286,14 +289,17 @@ void agent_notify_history(int which, uint32_t hist_index)
     else if (which == AGENT_NOTIFY_STORE_FULL)
         cols = NULL;
     else {
-        snmp_log(LOG_ERR, "agent_notify_history: %d is not a history notification\n", which);
+        snmp_log(LOG_ERR, "agent_notify_history: %d is not a history notification\n",
+                 which);
         return;
     }
     if (!enabled(which)) {
-        DEBUGMSGTL(("scepagentd/notify", "%s off in scepcNotifyEnable\n", notif_names[which]));
+        DEBUGMSGTL(
+            ("scepagentd/notify", "%s off in scepcNotifyEnable\n", notif_names[which]));
         return;
     }
-    const scep_hist_entry *h = g_agent.hist ? scep_history_find(g_agent.hist, hist_index) : NULL;
+    const scep_hist_entry *h =
+        g_agent.hist ? scep_history_find(g_agent.hist, hist_index) : NULL;
     if (!h) {
         snmp_log(LOG_WARNING, "%s: history row %lu is gone, not sent\n", notif_names[which],
                  (unsigned long)hist_index);
@@ -334,7 +340,8 @@ static int notify_key(int which, const scep_keyinfo *k)
     const int *cols = which == AGENT_NOTIFY_OBTAINED ? obtained_cols : expiring_cols;
 
     if (!enabled(which)) {
-        DEBUGMSGTL(("scepagentd/notify", "%s off in scepcNotifyEnable\n", notif_names[which]));
+        DEBUGMSGTL(
+            ("scepagentd/notify", "%s off in scepcNotifyEnable\n", notif_names[which]));
         return 0;
     }
     netsnmp_variable_list *vars = start(which);
