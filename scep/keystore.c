@@ -24,8 +24,8 @@
  * meanwhile, and a reload skips the clean-up while a store is in progress.
  *
  * The on-disk side (metadata format, .nextindex, directory scan, orphan
- * clean-up, roll-forward) lives in txn.c next to the pending transactions,
- * so that both files stay under 800 lines.
+ * clean-up, roll-forward) lives in ksfiles.c, the pending transactions in
+ * txn.c.
  */
 #include "config.h"
 
@@ -82,17 +82,6 @@ static int ks_path(const scep_keystore *ks, const char *name, const char *sfx,
                    const char *sfx2, char *buf, size_t n)
 {
     return scep_ks_file(ks->dir, name, sfx, sfx2, buf, n);
-}
-
-/* unlink, ENOENT is success. */
-static int unlink_quiet(const char *path)
-{
-    return (unlink(path) == 0 || errno == ENOENT) ? 0 : -1;
-}
-
-static scep_rc io_err(scep_error *e, const char *op, const char *path)
-{
-    return scep_error_set(e, SCEP_E_IO, "%s %s: %s", op, path, strerror(errno));
 }
 
 /* ---- in-memory table ---------------------------------------------------- */
@@ -416,8 +405,8 @@ scep_rc scep_keystore_delete(scep_keystore *ks, const char *name, scep_error *e)
     }
     /* uncommit first: without its .meta the rest is an orphan */
     ks_path(ks, name, SFX_META, NULL, path, sizeof path);
-    if (unlink_quiet(path)) {
-        rc = io_err(e, "unlink", path);
+    if (scep_unlink_quiet(path)) {
+        rc = scep_io_error(e, "unlink", path);
         goto out;
     }
     if (scep_fsync_dir(ks->dir, NULL))
@@ -425,7 +414,7 @@ scep_rc scep_keystore_delete(scep_keystore *ks, const char *name, scep_error *e)
     remove_entry(ks, k);
     for (size_t i = 0; i < sizeof key_files / sizeof key_files[0]; i++) {
         ks_path(ks, name, key_files[i], NULL, path, sizeof path);
-        if (unlink_quiet(path))
+        if (scep_unlink_quiet(path))
             scep_log(SCEP_LOG_WARNING, "key store: cannot remove %s: %s", path,
                      strerror(errno));
     }
@@ -633,10 +622,10 @@ static void remove_files(const scep_keystore *ks, const char *name, const char *
     char path[PATH_MAX];
 
     ks_path(ks, name, SFX_META, sfx2, path, sizeof path);
-    unlink_quiet(path);
+    scep_unlink_quiet(path);
     for (size_t i = 0; i < sizeof key_files / sizeof key_files[0]; i++) {
         ks_path(ks, name, key_files[i], sfx2, path, sizeof path);
-        unlink_quiet(path);
+        scep_unlink_quiet(path);
     }
     scep_fsync_dir(ks->dir, NULL);
 }

@@ -123,7 +123,7 @@ scep_rc scep_keystore_load(scep_keystore *ks, const char *name, EVP_PKEY **key, 
                            scep_error *e);
 /* Name of the stored key with that usage ("" if none; the default key is skipped). */
 int scep_keystore_find_usage(scep_keystore *ks, scep_usage usage, char *name, size_t n);
-/* Key store directory layout (keystore.c, txn.c). */
+/* Key store directory layout (keystore.c, ksfiles.c, txn.c). */
 #define SCEP_KS_KEY       ".key"       /* PEM PKCS#8, 0600 */
 #define SCEP_KS_CRT       ".crt"       /* PEM, 0644 */
 #define SCEP_KS_CHAIN     ".chain.pem" /* CA chain, 0644, optional */
@@ -150,6 +150,10 @@ scep_rc scep_dir_ensure_private(const char *dir, scep_error *e);
 int scep_kv_next(char **cur, char **key, char **val);
 /* Strict decimal in [lo, hi]; 0 or -1. */
 int scep_parse_num(const char *s, long long lo, long long hi, long long *out);
+/* SCEP_E_IO "<op> <path>: <strerror(errno)>" (ksfiles.c). */
+scep_rc scep_io_error(scep_error *e, const char *op, const char *path);
+/* unlink; ENOENT counts as success. 0 or -1 (errno set). */
+int scep_unlink_quiet(const char *path);
 
 /* Pending transactions (M12, B2): <dir>/pending/<name>.key (0600) + <name>.txn */
 typedef struct scep_txn {
