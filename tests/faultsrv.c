@@ -61,36 +61,28 @@
  * logged on stderr: method, operation, messageType, transactionID, answer.
  * SIGTERM/SIGINT: exit 0 after the last stderr line "faultsrv: exiting after N
  * requests" (N counts every HTTP request). Request size is
- * bounded (1 MiB body, 16 KiB header). One request per connection.
+ * bounded (1 MiB body, 16 KiB header). One request per connection. The HTTP
+ * side (request parsing, answers, the accept loop) is tests/httpd.c.
  */
 #include "config.h"
 
+#include "httpd.h"
 #include "scepsrv.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
-#define MAX_BODY     (1024 * 1024)
-#define MAX_HEADER   (16 * 1024)
 #define DEFAULT_CAPS "Renewal SHA-1 SHA-256 AES DES3 SCEPStandard POSTPKIOperation"
 
 /* clang-format off */
@@ -129,219 +121,6 @@ typedef struct server {
     txn *txns;
     unsigned long requests;
 } server;
-
-typedef struct request {
-    char method[8];
-    char path[256];
-    char operation[64];
-    unsigned char *msg; /* POST body or decoded message= */
-    size_t msg_len;
-} request;
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
-
-/* ---- HTTP --------------------------------------------------------------- */
-
-/* clang-format off */
-static const char *reason(int code)
-{
-    switch (code) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Fault Injected";
-    }
-}
-
-/* clang-format on */
-
-static void send_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-static void respond(int fd, int code, const char *ctype, const void *body, size_t len)
-{
-    char head[256];
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n\r\n",
-                     code, reason(code), ctype, len);
-    send_all(fd, head, (size_t)n);
-    if (len)
-        send_all(fd, body, len);
-}
-
-static void respond_text(int fd, int code, const char *text)
-{
-    respond(fd, code, "text/plain", text, strlen(text));
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* URL-decode in place ('+' stays '+': base64 never holds a space). */
-static size_t url_decode(char *s)
-{
-    char *o = s;
-    for (char *p = s; *p; p++) {
-        if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-            *o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-            p += 2;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o = 0;
-    return (size_t)(o - s);
-}
-
-static unsigned char *b64_decode(const char *s, size_t len, size_t *out)
-{
-    unsigned char *buf = malloc(len / 4 * 3 + 4);
-    EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
-    int n1 = 0, n2 = 0;
-    if (!buf || !ctx || len > INT_MAX)
-        goto bad;
-    EVP_DecodeInit(ctx);
-    if (EVP_DecodeUpdate(ctx, buf, &n1, (const unsigned char *)s, (int)len) < 0 ||
-        EVP_DecodeFinal(ctx, buf + n1, &n2) < 0)
-        goto bad;
-    EVP_ENCODE_CTX_free(ctx);
-    *out = (size_t)(n1 + n2);
-    return buf;
-bad:
-    EVP_ENCODE_CTX_free(ctx);
-    free(buf);
-    return NULL;
-}
-
-/* Query string: operation= and message=. */
-static int parse_query(char *q, request *r)
-{
-    for (char *tok = strtok(q, "&"); tok; tok = strtok(NULL, "&")) {
-        char *eq = strchr(tok, '=');
-        if (!eq)
-            continue;
-        *eq++ = 0;
-        size_t n = url_decode(eq);
-        if (strcmp(tok, "operation") == 0) {
-            snprintf(r->operation, sizeof r->operation, "%s", eq);
-        } else if (strcmp(tok, "message") == 0 && !r->msg) {
-            r->msg = b64_decode(eq, n, &r->msg_len);
-            if (!r->msg)
-                return -1;
-        }
-    }
-    return 0;
-}
-
-/* Read one request; returns the HTTP status to answer with on error, else 0. */
-static int read_request(int fd, request *r)
-{
-    char *buf = malloc(MAX_HEADER + 1);
-    size_t have = 0;
-    char *end = NULL;
-    int rc = 400;
-    if (!buf)
-        return 500;
-    while (!end) {
-        if (have == MAX_HEADER) {
-            rc = 413;
-            goto out;
-        }
-        ssize_t n = recv(fd, buf + have, MAX_HEADER - have, 0);
-        if (n < 0 && errno == EINTR && !stop_flag)
-            continue;
-        if (n <= 0)
-            goto out;
-        have += (size_t)n;
-        buf[have] = 0;
-        end = strstr(buf, "\r\n\r\n");
-    }
-    *end = 0;
-    char *body = end + 4;
-    size_t body_have = have - (size_t)(body - buf);
-    /* request line: METHOD SP target SP HTTP/1.x */
-    char *sp1 = strchr(buf, ' ');
-    char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-    char *eol = strstr(buf, "\r\n");
-    if (!sp1 || !sp2 || (eol && eol < sp2) || (size_t)(sp1 - buf) >= sizeof r->method ||
-        strncmp(sp2 + 1, "HTTP/1.", 7) != 0)
-        goto out;
-    memcpy(r->method, buf, (size_t)(sp1 - buf));
-    *sp2 = 0;
-    char *target = sp1 + 1;
-    long clen = 0;
-    int expect = 0;
-    for (char *h = eol; h; h = strstr(h + 2, "\r\n")) {
-        if (strncasecmp(h + 2, "Content-Length:", 15) == 0)
-            clen = strtol(h + 17, NULL, 10);
-        else if (strncasecmp(h + 2, "Expect:", 7) == 0)
-            expect = 1; /* only 100-continue exists */
-    }
-    if (clen < 0 || clen > MAX_BODY) {
-        rc = 413;
-        goto out;
-    }
-    char *q = strchr(target, '?');
-    if (q)
-        *q++ = 0;
-    if (strlen(target) >= sizeof r->path)
-        goto out;
-    memcpy(r->path, target, strlen(target) + 1);
-    if (q && parse_query(q, r))
-        goto out;
-    if (strcmp(r->method, "POST") == 0) {
-        free(r->msg);
-        r->msg = malloc((size_t)clen + 1);
-        if (!r->msg) {
-            rc = 500;
-            goto out;
-        }
-        size_t got = body_have < (size_t)clen ? body_have : (size_t)clen;
-        memcpy(r->msg, body, got);
-        if (expect && got < (size_t)clen)
-            send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-        while (got < (size_t)clen) {
-            ssize_t n = recv(fd, r->msg + got, (size_t)clen - got, 0);
-            if (n < 0 && errno == EINTR && !stop_flag)
-                continue;
-            if (n <= 0)
-                goto out;
-            got += (size_t)n;
-        }
-        r->msg_len = (size_t)clen;
-    }
-    rc = 0;
-out:
-    free(buf);
-    return rc;
-}
 
 /* ---- pending transactions ----------------------------------------------- */
 
@@ -393,8 +172,8 @@ static void txn_load_all(server *s)
             (t->csr = PEM_read_X509_REQ(f, NULL, NULL, NULL))) {
             t->issued = PEM_read_X509(f, NULL, NULL, NULL);
             for (size_t i = 0; i < (n - 8) / 2; i++)
-                t->tid[i] = (char)(hexval(de->d_name[4 + 2 * i]) * 16 +
-                                   hexval(de->d_name[5 + 2 * i]));
+                t->tid[i] = (char)(httpd_hexval(de->d_name[4 + 2 * i]) * 16 +
+                                   httpd_hexval(de->d_name[5 + 2 * i]));
             t->next = s->txns;
             s->txns = t;
             fprintf(stderr, "faultsrv: resumed transaction %s (%u polls)\n", t->tid,
@@ -498,7 +277,7 @@ static void decide(server *s, const scepsrv_req *req, scepsrv_reply *rep, X509 *
     rep->issued = *owned;
 }
 
-static void pkioperation(server *s, int fd, const request *r)
+static void pkioperation(server *s, int fd, const httpd_req *r)
 {
     scepsrv_req req;
     scepsrv_reply rep = {0};
@@ -511,7 +290,7 @@ static void pkioperation(server *s, int fd, const request *r)
     if (rc < 0) {
         fprintf(stderr, "faultsrv: %s PKIOperation undecodable: %s -> 500\n", r->method,
                 err);
-        respond_text(fd, 500, err);
+        httpd_respond_text(fd, 500, err);
         scepsrv_req_clear(&req);
         return;
     }
@@ -544,7 +323,7 @@ static void pkioperation(server *s, int fd, const request *r)
         rep.digest = NULL;
         if (scepsrv_certrep(&s->ca, &req, &rep, &der, &len, err, sizeof err)) {
             fprintf(stderr, "faultsrv: CertRep failed: %s -> 500\n", err);
-            respond_text(fd, 500, err);
+            httpd_respond_text(fd, 500, err);
             goto out;
         }
     }
@@ -553,7 +332,7 @@ static void pkioperation(server *s, int fd, const request *r)
             "status %d failInfo %d%s%s\n",
             r->method, req.type, req.tid, req.digest, req.cipher, rep.status, rep.fail_info,
             rep.fail_text ? " " : "", rep.fail_text ? rep.fail_text : "");
-    respond(fd, 200, "application/x-pki-message", der, len);
+    httpd_respond(fd, 200, "application/x-pki-message", der, len);
 out:
     OPENSSL_free(der);
     X509_free(issued);
@@ -562,74 +341,76 @@ out:
 
 static void nap(long secs)
 {
-    for (long ms = secs * 1000; ms > 0 && !stop_flag; ms -= 100) {
+    for (long ms = secs * 1000; ms > 0 && !httpd_stopping(); ms -= 100) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
 }
 
-static void handle(server *s, int fd)
+static void handle(void *ctx, int fd)
 {
-    request r;
+    server *s = ctx;
+    httpd_req r;
     memset(&r, 0, sizeof r);
-    int code = read_request(fd, &r);
+    int code = httpd_read_request(fd, &r);
     s->requests++;
     if (code) {
         fprintf(stderr, "faultsrv: bad request -> %d\n", code);
-        respond_text(fd, code, "bad request");
+        httpd_respond_text(fd, code, "bad request");
         goto out;
     }
     fprintf(stderr, "faultsrv: %s %s operation=%s\n", r.method, r.path, r.operation);
     if (strcmp(r.path, "/scep") != 0) {
-        respond_text(fd, 404, "not found");
+        httpd_respond_text(fd, 404, "not found");
         goto out;
     }
     if (strcmp(r.method, "GET") != 0 && strcmp(r.method, "POST") != 0) {
-        respond_text(fd, 405, "method not allowed");
+        httpd_respond_text(fd, 405, "method not allowed");
         goto out;
     }
     if (s->mode == M_HTTPALL) {
-        respond_text(fd, (int)s->arg, "fault injected");
+        httpd_respond_text(fd, (int)s->arg, "fault injected");
         goto out;
     }
     if (strcmp(r.operation, "GetCACaps") == 0) {
-        respond_text(fd, 200, s->caps);
+        httpd_respond_text(fd, 200, s->caps);
     } else if (strcmp(r.operation, "GetCACert") == 0) {
         unsigned char *der = NULL, junk[256];
         size_t len = 0;
         const char *ct;
         if (s->mode == M_CAGARBAGE && RAND_bytes(junk, sizeof junk) == 1)
-            respond(fd, 200, "application/x-x509-ca-cert", junk, sizeof junk);
+            httpd_respond(fd, 200, "application/x-x509-ca-cert", junk, sizeof junk);
         else if (scepsrv_cacert(&s->ca, &der, &len, &ct) == 0)
-            respond(fd, 200, ct, der, len);
+            httpd_respond(fd, 200, ct, der, len);
         else
-            respond_text(fd, 500, "cannot encode the CA");
+            httpd_respond_text(fd, 500, "cannot encode the CA");
         OPENSSL_free(der);
     } else if (strcmp(r.operation, "PKIOperation") == 0) {
         if (strcmp(r.method, "POST") == 0 && !s->post_ok) {
             fprintf(stderr, "faultsrv: POST refused (no POSTPKIOperation) -> 405\n");
-            respond_text(fd, 405, "POST not allowed: POSTPKIOperation not advertised");
+            httpd_respond_text(fd, 405,
+                               "POST not allowed: POSTPKIOperation not advertised");
             goto out;
         }
         if (!r.msg) {
-            respond_text(fd, 400, "missing message");
+            httpd_respond_text(fd, 400, "missing message");
             goto out;
         }
         if (s->mode == M_SLOW)
             nap(s->arg);
         if (s->mode == M_HTTP) {
             fprintf(stderr, "faultsrv: PKIOperation -> %ld\n", s->arg);
-            respond_text(fd, (int)s->arg, "fault injected");
+            httpd_respond_text(fd, (int)s->arg, "fault injected");
         } else if (s->mode == M_GARBAGE) {
             unsigned char junk[256];
             if (RAND_bytes(junk, sizeof junk) != 1)
                 memset(junk, 0x42, sizeof junk);
-            respond(fd, 200, "application/x-pki-message", junk, sizeof junk);
+            httpd_respond(fd, 200, "application/x-pki-message", junk, sizeof junk);
         } else {
             pkioperation(s, fd, &r);
         }
     } else {
-        respond_text(fd, 400, "unknown operation");
+        httpd_respond_text(fd, 400, "unknown operation");
     }
 out:
     free(r.msg);
@@ -725,39 +506,6 @@ static int usage(void)
     return 2;
 }
 
-static int serve(server *s, int port)
-{
-    int lfd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    socklen_t sl = sizeof sa;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
-        bind(lfd, (struct sockaddr *)&sa, sizeof sa) || listen(lfd, 16) ||
-        getsockname(lfd, (struct sockaddr *)&sa, &sl)) {
-        perror("faultsrv: listen");
-        if (lfd >= 0)
-            close(lfd);
-        return 1;
-    }
-    printf("PORT %u\n", (unsigned)ntohs(sa.sin_port));
-    fflush(stdout);
-    while (!stop_flag) {
-        struct pollfd pfd = {.fd = lfd, .events = POLLIN};
-        if (poll(&pfd, 1, 200) <= 0)
-            continue;
-        int fd = accept(lfd, NULL, NULL);
-        if (fd < 0)
-            continue;
-        struct timeval tv = {10, 0};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        handle(s, fd);
-        close(fd);
-        ERR_clear_error();
-    }
-    close(lfd);
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option lopts[] = {{"ra", no_argument, NULL, 'R'},
@@ -811,19 +559,15 @@ int main(int argc, char **argv)
         return usage();
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    httpd_signals();
 
     if (!scepsrv_libctx()) {
         fprintf(stderr, "faultsrv: cannot load the OpenSSL legacy provider\n");
         return 1;
     }
-    int rc = setup_ca(&s, bits, ra, valid) ? 1 : serve(&s, port);
+    int rc = setup_ca(&s, bits, ra, valid)
+                 ? 1
+                 : httpd_serve("faultsrv", (unsigned short)port, handle, &s);
     fprintf(stderr, "faultsrv: exiting after %lu requests\n", s.requests);
     while (s.txns) {
         txn *t = s.txns;

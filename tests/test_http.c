@@ -2,6 +2,7 @@
  * 127.0.0.1 run in a thread, and HTTPS against `openssl s_server`. */
 #include "config.h"
 
+#include "httpd.h"
 #include "scep-int.h"
 #include "testutil.h"
 
@@ -46,19 +47,6 @@ static int srv_wait(srv *sv, int fd, int ms)
     return n > 0 && (p[0].revents & (POLLIN | POLLHUP)) && !(p[1].revents & POLLIN);
 }
 
-static int send_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Read headers and a Content-Length body into sv->req. */
 static void srv_read_request(srv *sv, int fd)
 {
@@ -93,47 +81,26 @@ static void *srv_main(void *arg)
     if (sv->mode != SRV_BLURT) /* BLURT answers at once (a TLS client waits) */
         srv_read_request(sv, fd);
     if (sv->mode == SRV_REPLY || sv->mode == SRV_BLURT) {
-        send_all(fd, sv->reply, sv->reply_len);
+        httpd_send_all(fd, sv->reply, sv->reply_len);
     } else if (sv->mode == SRV_SILENT) {
         srv_wait(sv, fd, 10000); /* until the client gives up or the test stops */
     } else {
         static char chunk[65536];
         const char *h = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
         memset(chunk, 'A', sizeof chunk);
-        if (send_all(fd, h, strlen(h)) == 0)
-            for (int i = 0; i < 64 && send_all(fd, chunk, sizeof chunk) == 0; i++)
+        if (httpd_send_all(fd, h, strlen(h)) == 0)
+            for (int i = 0; i < 64 && httpd_send_all(fd, chunk, sizeof chunk) == 0; i++)
                 ;
     }
     close(fd);
     return NULL;
 }
 
-/* A bound, listening (listen != 0) or closed-again socket on 127.0.0.1. */
-static int loopback_socket(int listen_too, unsigned short *port)
-{
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        (listen_too && listen(fd, 4) != 0) ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
 /* A port nobody listens on (bound once, closed): connections are refused. */
 static unsigned short closed_port(void)
 {
     unsigned short port = 0;
-    int fd = loopback_socket(0, &port);
+    int fd = httpd_loopback_socket(0, 0, &port);
     if (fd >= 0)
         close(fd);
     return port;
@@ -145,7 +112,7 @@ static int srv_start(srv *sv, int mode, const char *reply, size_t reply_len)
     sv->mode = mode;
     sv->reply = reply;
     sv->reply_len = reply_len ? reply_len : (reply ? strlen(reply) : 0);
-    sv->lfd = loopback_socket(1, &sv->port);
+    sv->lfd = httpd_loopback_socket(0, 4, &sv->port);
     if (sv->lfd < 0 || pipe(sv->stop) != 0)
         return -1;
     return pthread_create(&sv->th, NULL, srv_main, sv) == 0 ? 0 : -1;
