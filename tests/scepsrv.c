@@ -25,14 +25,6 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
-#define OID_MESSAGE_TYPE    "2.16.840.1.113733.1.9.2"
-#define OID_PKI_STATUS      "2.16.840.1.113733.1.9.3"
-#define OID_FAIL_INFO       "2.16.840.1.113733.1.9.4"
-#define OID_SENDER_NONCE    "2.16.840.1.113733.1.9.5"
-#define OID_RECIPIENT_NONCE "2.16.840.1.113733.1.9.6"
-#define OID_TRANSACTION_ID  "2.16.840.1.113733.1.9.7"
-#define OID_FAIL_INFO_TEXT  "1.3.6.1.5.5.7.24.1"
-
 static OSSL_LIB_CTX *srv_ctx;
 static OSSL_PROVIDER *srv_prov_default, *srv_prov_legacy;
 
@@ -299,7 +291,7 @@ int scepsrv_cacert(const scepsrv_ca *ca, unsigned char **der, size_t *len,
 
 /* ---- decoding a request ------------------------------------------------- */
 
-static ASN1_TYPE *get_attr(STACK_OF(X509_ATTRIBUTE) * sk, const char *oid)
+static ASN1_TYPE *get_attr(STACK_OF(X509_ATTRIBUTE) *sk, const char *oid)
 {
     ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
     int i = o ? X509at_get_attr_by_OBJ(sk, o, -1) : -1;
@@ -310,7 +302,7 @@ static ASN1_TYPE *get_attr(STACK_OF(X509_ATTRIBUTE) * sk, const char *oid)
     return X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
 }
 
-static int attr_string(STACK_OF(X509_ATTRIBUTE) * sk, const char *oid, int type, char *out,
+static int attr_string(STACK_OF(X509_ATTRIBUTE) *sk, const char *oid, int type, char *out,
                        size_t n)
 {
     ASN1_TYPE *t = get_attr(sk, oid);
@@ -431,18 +423,18 @@ int scepsrv_decode(const scepsrv_ca *ca, const unsigned char *der, size_t len,
     PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(sis, 0);
     alg_name(si->digest_alg->algorithm, req->digest, sizeof req->digest);
     STACK_OF(X509_ATTRIBUTE) *attrs = PKCS7_get_signed_attributes(si);
-    if (attr_string(attrs, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, buf, sizeof buf) <=
-        0) {
+    if (attr_string(attrs, SCEPSRV_OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, buf,
+                    sizeof buf) <= 0) {
         fail(err, errlen, "no messageType");
         goto out;
     }
     req->type = atoi(buf);
-    if (attr_string(attrs, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, req->tid,
+    if (attr_string(attrs, SCEPSRV_OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, req->tid,
                     sizeof req->tid) <= 0) {
         fail(err, errlen, "no transactionID");
         goto out;
     }
-    ASN1_TYPE *t = get_attr(attrs, OID_SENDER_NONCE);
+    ASN1_TYPE *t = get_attr(attrs, SCEPSRV_OID_SENDER_NONCE);
     if (!t || t->type != V_ASN1_OCTET_STRING ||
         ASN1_STRING_length(t->value.octet_string) <= 0 ||
         (size_t)ASN1_STRING_length(t->value.octet_string) > sizeof req->nonce) {
@@ -593,23 +585,23 @@ int scepsrv_certrep(const scepsrv_ca *ca, const scepsrv_req *req, const scepsrv_
     size_t slen = (rep->flags & SCEPSRV_F_SAME_NONCE) ? req->nonce_len : 16;
 
     snprintf(num, sizeof num, "%d", SCEPSRV_CERTREP);
-    if (add_attr(si, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, num, -1))
+    if (add_attr(si, SCEPSRV_OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, num, -1))
         goto out;
     snprintf(num, sizeof num, "%d", rep->status);
-    if (add_attr(si, OID_PKI_STATUS, V_ASN1_PRINTABLESTRING, num, -1) ||
-        add_attr(si, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, tid, -1) ||
-        add_attr(si, OID_RECIPIENT_NONCE, V_ASN1_OCTET_STRING, rnonce,
+    if (add_attr(si, SCEPSRV_OID_PKI_STATUS, V_ASN1_PRINTABLESTRING, num, -1) ||
+        add_attr(si, SCEPSRV_OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, tid, -1) ||
+        add_attr(si, SCEPSRV_OID_RECIPIENT_NONCE, V_ASN1_OCTET_STRING, rnonce,
                  (int)req->nonce_len) ||
-        add_attr(si, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, snonce, (int)slen) ||
+        add_attr(si, SCEPSRV_OID_SENDER_NONCE, V_ASN1_OCTET_STRING, snonce, (int)slen) ||
         !PKCS7_add_attrib_content_type(si, NULL))
         goto out;
     if (rep->status == SCEPSRV_FAILURE && rep->fail_info >= 0) {
         snprintf(num, sizeof num, "%d", rep->fail_info);
-        if (add_attr(si, OID_FAIL_INFO, V_ASN1_PRINTABLESTRING, num, -1))
+        if (add_attr(si, SCEPSRV_OID_FAIL_INFO, V_ASN1_PRINTABLESTRING, num, -1))
             goto out;
     }
     if (rep->status == SCEPSRV_FAILURE && rep->fail_text &&
-        add_attr(si, OID_FAIL_INFO_TEXT, V_ASN1_UTF8STRING, rep->fail_text, -1))
+        add_attr(si, SCEPSRV_OID_FAIL_INFO_TEXT, V_ASN1_UTF8STRING, rep->fail_text, -1))
         goto out;
 
     if (!PKCS7_content_new(p7, NID_pkcs7_data) || !(bio = PKCS7_dataInit(p7, NULL)) ||

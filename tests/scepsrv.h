@@ -21,6 +21,16 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+/* The authenticated attributes of RFC 8894 3.2.1 (dotted OIDs: never through
+ * NIDs registered by libscep). */
+#define SCEPSRV_OID_MESSAGE_TYPE    "2.16.840.1.113733.1.9.2"
+#define SCEPSRV_OID_PKI_STATUS      "2.16.840.1.113733.1.9.3"
+#define SCEPSRV_OID_FAIL_INFO       "2.16.840.1.113733.1.9.4"
+#define SCEPSRV_OID_SENDER_NONCE    "2.16.840.1.113733.1.9.5"
+#define SCEPSRV_OID_RECIPIENT_NONCE "2.16.840.1.113733.1.9.6"
+#define SCEPSRV_OID_TRANSACTION_ID  "2.16.840.1.113733.1.9.7"
+#define SCEPSRV_OID_FAIL_INFO_TEXT  "1.3.6.1.5.5.7.24.1"
+
 /* messageType / pkiStatus / failInfo numbers of RFC 8894 (kept separate from
  * libscep's enums on purpose). */
 enum {

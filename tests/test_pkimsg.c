@@ -587,7 +587,7 @@ static int hex16(const char *h, unsigned char out[16])
 static FILE *fx_open(const char *name, const char *mode)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", tu_fixture_dir(), name);
+    tu_fixture_path(path, sizeof path, name);
     return fopen(path, mode);
 }
 
@@ -635,7 +635,7 @@ static void debian_free(debian *d)
 static unsigned char *fx_read(const char *name, size_t *len)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", tu_fixture_dir(), name);
+    tu_fixture_path(path, sizeof path, name);
     return tu_read(path, len);
 }
 

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #define URL_OK(u)  CU_ASSERT_EQUAL(scep_check_url((u), strlen(u), NULL), SCEP_OK)
@@ -309,21 +308,6 @@ static void test_params_validate(void)
 }
 
 /* ---- files ---- */
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    int n = 0;
-
-    if (!d)
-        return -1;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
 static void test_atomic_write(void)
 {
     char *dir = tu_mkdtemp("files");
@@ -344,7 +328,7 @@ static void test_atomic_write(void)
     CU_ASSERT_EQUAL(scep_write_file_atomic(path, "second", 6, 0644, NULL), SCEP_OK);
     CU_ASSERT_EQUAL(stat(path, &st), 0);
     CU_ASSERT_EQUAL(st.st_mode & 07777, 0644);
-    CU_ASSERT_EQUAL(count_entries(dir), 1);
+    CU_ASSERT_EQUAL(tu_count_entries(dir), 1);
     CU_ASSERT_EQUAL(scep_read_file(path, &data, &len, NULL), SCEP_OK);
     CU_ASSERT_EQUAL(len, 6);
     CU_ASSERT_PTR_NOT_NULL_FATAL(data);
@@ -379,7 +363,7 @@ static void test_atomic_write(void)
     CU_ASSERT_EQUAL(e.code, SCEP_E_IO);
     CU_ASSERT(strstr(e.text, "nodir") != NULL);
     CU_ASSERT(strstr(e.text, strerror(ENOENT)) != NULL);
-    CU_ASSERT_EQUAL(count_entries(dir), 1);
+    CU_ASSERT_EQUAL(tu_count_entries(dir), 1);
 
     /* rename onto a directory fails after the temp was written: it is removed */
     snprintf(bad, sizeof bad, "%s/sub", dir);
@@ -389,7 +373,7 @@ static void test_atomic_write(void)
     char sub[PATH_MAX];
     snprintf(sub, sizeof sub, "%s/sub", dir);
     CU_ASSERT_EQUAL(scep_write_file_atomic(bad, "x", 1, 0600, &e), SCEP_E_IO);
-    CU_ASSERT_EQUAL(count_entries(sub), 1); /* only "inner" */
+    CU_ASSERT_EQUAL(tu_count_entries(sub), 1); /* only "inner" */
 
     /* reading */
     snprintf(bad, sizeof bad, "%s/missing", dir);

@@ -5,11 +5,13 @@
 
 #include <openssl/x509v3.h>
 
+#include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int tu_run_fixture(const char *suite, const tu_case *cases, int (*init)(void),
@@ -71,6 +73,41 @@ const char *tu_fixture_dir(void)
     const char *srcdir = getenv("srcdir");
     snprintf(buf, sizeof buf, "%s/fixtures", srcdir && *srcdir ? srcdir : ".");
     return buf;
+}
+
+void tu_fixture_path(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", tu_fixture_dir(), name);
+}
+
+int tu_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+double tu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+time_t tu_asn1_time(const ASN1_TIME *t)
+{
+    struct tm tm;
+    if (!ASN1_TIME_to_tm(t, &tm))
+        return -1;
+    return timegm(&tm);
 }
 
 unsigned char *tu_read(const char *path, size_t *len)

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stddef.h>
+#include <time.h>
 
 typedef struct tu_case {
     const char *name;
@@ -26,8 +27,16 @@ char *tu_mkdtemp(const char *tag);
 void tu_rmtree(const char *path);
 /* Directory of test fixtures ($srcdir/fixtures). */
 const char *tu_fixture_dir(void);
+/* "<fixture dir>/<name>" into buf. */
+void tu_fixture_path(char *buf, size_t n, const char *name);
 /* Read a whole file; NULL on error. */
 unsigned char *tu_read(const char *path, size_t *len);
+/* Entries of a directory besides . and ..; -1 if it cannot be read. */
+int tu_count_entries(const char *dir);
+/* CLOCK_MONOTONIC in seconds. */
+double tu_now(void);
+/* An ASN1_TIME as seconds since the epoch (UTC); -1 if it cannot be read. */
+time_t tu_asn1_time(const ASN1_TIME *t);
 
 /* Test certificate: CN=cn for key, signed by issuer/ikey (self-signed when
  * issuer is NULL), basicConstraints bc and keyUsage ku when non-NULL. */
