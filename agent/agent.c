@@ -146,7 +146,7 @@ void agent_reload(void)
     scep_keystore_set_default(g_agent.ks, c.default_key);
     netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
                        (int)c.ping_interval);
-    mib_keys_refresh();
+    mib_keys_reload(); /* rescans the key store: keys written from outside appear */
     snmp_log(LOG_INFO, "SIGHUP: %s re-read\n", g_agent.conf_path);
 }
 

@@ -215,13 +215,14 @@ static scep_rc load(scep_history *h, scep_error *e)
     if (rc)
         return rc;
     unsigned lineno = 0, bad = 0;
+    uint32_t saved_last = 0;
     for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
         lineno++;
         if (line[0] == '#' || !line[0])
             continue;
         if (strncmp(line, "lastindex ", 10) == 0) {
-            h->last_index = (uint32_t)strtoul(line + 10, NULL, 10);
+            saved_last = (uint32_t)strtoul(line + 10, NULL, 10);
             continue;
         }
         scep_hist_entry r;
@@ -233,10 +234,9 @@ static scep_rc load(scep_history *h, scep_error *e)
         *dst = r;
     }
     free(data);
-    /* The last index written wins over the rows (rows may have been dropped). */
-    for (unsigned i = 0; i < h->count; i++)
-        if (slot(h, i)->index > h->last_index)
-            h->last_index = slot(h, i)->index;
+    /* The index last given out: the saved one, else the newest row's. Not the
+     * largest row index: after a wrap the newest row has a small index. */
+    h->last_index = saved_last ? saved_last : h->count ? slot(h, h->count - 1)->index : 0;
     if (bad)
         scep_log(SCEP_LOG_WARNING, "%s: %u unreadable history line(s) ignored", h->path,
                  bad);
