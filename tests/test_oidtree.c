@@ -30,8 +30,8 @@ typedef struct object {
     oid name[MAX_OID_LEN];
     size_t len;
     char descr[64];
-    int column;    /* 1 table column, 0 scalar */
-    int writable;  /* read-write */
+    int column;   /* 1 table column, 0 scalar */
+    int writable; /* read-write */
     int seen;
 } object;
 
@@ -112,9 +112,11 @@ static int init_suite(void)
     setenv("MIBS", "", 1);
     setenv("SNMPCONFPATH", tmpdir, 1);
     setenv("SNMP_PERSISTENT_DIR", tmpdir, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 0); /* master */
+    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE,
+                           0); /* master */
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD,
+                           1);
     netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_PORTS, sock);
     netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
                            NETSNMP_DS_AGENT_DONT_LOG_TCPWRAPPERS_CONNECTS, 1);
@@ -126,7 +128,8 @@ static int init_suite(void)
 
     agent_conf_defaults(&g_agent.conf);
     snprintf(g_agent.conf.state_dir, sizeof g_agent.conf.state_dir, "%s/state", tmpdir);
-    snprintf(g_agent.conf.keystore_dir, sizeof g_agent.conf.keystore_dir, "%s/keys", tmpdir);
+    snprintf(g_agent.conf.keystore_dir, sizeof g_agent.conf.keystore_dir, "%s/keys",
+             tmpdir);
     snprintf(g_agent.conf.export_dir, sizeof g_agent.conf.export_dir, "%s/export", tmpdir);
     snprintf(g_agent.conf.default_key, sizeof g_agent.conf.default_key, "main");
     init_agent("test_oidtree");
@@ -138,7 +141,8 @@ static int init_suite(void)
      * covers IPv4 only; com2secunix is its unix-domain form). */
     static const char *const vacm[] = {
         "com2secunix oidtreesec default public", "group oidtreegroup v2c oidtreesec",
-        "view oidtreeall included .1", "access oidtreegroup \"\" any noauth exact oidtreeall none none"};
+        "view oidtreeall included .1",
+        "access oidtreegroup \"\" any noauth exact oidtreeall none none"};
     for (size_t i = 0; i < sizeof vacm / sizeof vacm[0]; i++) {
         char line[256];
         snprintf(line, sizeof line, "%s", vacm[i]);
@@ -148,7 +152,8 @@ static int init_suite(void)
         return -1;
 
     /* One history row, so that the columns of scepcHistTable show in a walk. */
-    scep_history_add(g_agent.hist, "row1", SCEP_SRC_MANUAL, SCEP_HIST_COMPLETED, time(NULL));
+    scep_history_add(g_agent.hist, "row1", SCEP_SRC_MANUAL, SCEP_HIST_COMPLETED,
+                     time(NULL));
 
     netsnmp_session s;
     snmp_sess_init(&s);
@@ -176,7 +181,8 @@ static int cleanup_suite(void)
 static int under_root(const oid *name, size_t len)
 {
     return len >= OID_LENGTH(root_oid) &&
-           snmp_oid_compare(name, OID_LENGTH(root_oid), root_oid, OID_LENGTH(root_oid)) == 0;
+           snmp_oid_compare(name, OID_LENGTH(root_oid), root_oid, OID_LENGTH(root_oid)) ==
+               0;
 }
 
 /* The object a walked OID is an instance of, or NULL. */
@@ -186,7 +192,8 @@ static object *object_of(const oid *name, size_t len)
         object *ob = &objs[i];
         if (!ob->column && snmp_oid_compare(name, len, ob->name, ob->len) == 0)
             return ob;
-        if (ob->column && len > ob->len && snmp_oid_compare(name, ob->len, ob->name, ob->len) == 0)
+        if (ob->column && len > ob->len &&
+            snmp_oid_compare(name, ob->len, ob->name, ob->len) == 0)
             return ob;
     }
     return NULL;
@@ -238,7 +245,8 @@ static void test_walk(void)
     }
     CU_ASSERT(answers > 50);
     if (extra[0])
-        fprintf(stderr, "test_oidtree: walked OIDs that are no object of the MIB:%s\n", extra);
+        fprintf(stderr, "test_oidtree: walked OIDs that are no object of the MIB:%s\n",
+                extra);
     CU_ASSERT_STRING_EQUAL(extra, "");
 }
 
@@ -352,12 +360,13 @@ static void test_no_such_object(void)
 
 int main(void)
 {
-    return tu_run_fixture("oidtree",
-                          (tu_case[]){{"walk: only objects of the MIB", test_walk},
-                                      {"golden: every object implemented", test_golden_complete},
-                                      {"registry: table columns and index", test_registry_tables},
-                                      {"registry: SET only where read-write", test_registry_modes},
-                                      {"GET of an unknown scalar", test_no_such_object},
-                                      {NULL, NULL}},
-                          init_suite, cleanup_suite);
+    return tu_run_fixture(
+        "oidtree",
+        (tu_case[]){{"walk: only objects of the MIB", test_walk},
+                    {"golden: every object implemented", test_golden_complete},
+                    {"registry: table columns and index", test_registry_tables},
+                    {"registry: SET only where read-write", test_registry_modes},
+                    {"GET of an unknown scalar", test_no_such_object},
+                    {NULL, NULL}},
+        init_suite, cleanup_suite);
 }
