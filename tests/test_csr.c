@@ -187,14 +187,6 @@ static void test_signature_hash(void)
 }
 
 /* The challenge never reaches the log or an error text. */
-static char logged[4096];
-static void capture(int level, const char *msg, void *ctx)
-{
-    (void)level;
-    (void)ctx;
-    strncat(logged, msg, sizeof logged - strlen(logged) - 1);
-}
-
 static void test_challenge_not_logged(void)
 {
     scep_params p;
@@ -202,8 +194,8 @@ static void test_challenge_not_logged(void)
     X509_REQ *r = NULL;
     csrfix_params(&p, "", "h.example", "TopSecretChallenge", SCEP_USAGE_NONE,
                   SCEP_HASH_SHA256);
-    logged[0] = '\0';
-    scep_set_log(capture, NULL);
+    tu_log[0] = '\0';
+    scep_set_log(tu_log_capture, NULL);
     scep_error_clear(&e);
     CU_ASSERT_EQUAL(scep_csr_build(key1024, &p, &r, &e), SCEP_OK);
     X509_REQ_free(r);
@@ -211,7 +203,7 @@ static void test_challenge_not_logged(void)
     p.hash = (scep_hash)0; /* a failure path */
     CU_ASSERT_NOT_EQUAL(scep_csr_build(key1024, &p, &r, &e), SCEP_OK);
     scep_set_log(NULL, NULL);
-    CU_ASSERT_PTR_NULL(strstr(logged, "TopSecret"));
+    CU_ASSERT_PTR_NULL(strstr(tu_log, "TopSecret"));
     CU_ASSERT_PTR_NULL(strstr(e.text, "TopSecret"));
 }
 

@@ -1,18 +1,15 @@
-/* test_keystore.c - key store (T1, A6, X3), certificate columns, pending
- * transactions (M12, B2). */
+/* test_keystore.c - key store (T1, A6, X3): store, list, capacity, names,
+ * stable indexes, default key, replacement, certificate columns, threads.
+ * Pending transactions and crash recovery are in test_kstxn.c; the fixture
+ * is ksfix.c. */
 #include "config.h"
 
+#include "ksfix.h"
 #include "scep-int.h"
 #include "testutil.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <limits.h>
-#include <openssl/bn.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,114 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* ---- helpers ---------------------------------------------------------------- */
-
-static EVP_PKEY *key_a, *key_b; /* generated once: RSA 1024 is enough here */
-static char logbuf[8192];
-
-static void capture_log(int level, const char *msg, void *ctx)
-{
-    (void)ctx;
-    size_t l = strlen(logbuf);
-    snprintf(logbuf + l, sizeof logbuf - l, "%d:%s\n", level, msg);
-}
-
-static X509 *make_cert_at(EVP_PKEY *k, const char *cn, const char *org, long serial,
-                          time_t nb, time_t na)
-{
-    X509 *x = X509_new();
-    X509_NAME *nm = X509_NAME_new();
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-    if (org)
-        X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_UTF8, (const unsigned char *)org, -1,
-                                   -1, 0);
-    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
-                               0);
-    X509_set_subject_name(x, nm);
-    X509_set_issuer_name(x, nm);
-    X509_NAME_free(nm);
-    ASN1_TIME_set(X509_getm_notBefore(x), nb);
-    ASN1_TIME_set(X509_getm_notAfter(x), na);
-    X509_set_pubkey(x, k);
-    if (!X509_sign(x, k, EVP_sha256())) {
-        X509_free(x);
-        return NULL;
-    }
-    return x;
-}
-
-static X509 *make_cert(EVP_PKEY *k, const char *cn)
-{
-    time_t now = time(NULL);
-    return make_cert_at(k, cn, "Acme", 0x01AB, now - 3600, now + 365 * 86400);
-}
-
-static mode_t file_mode(const char *dir, const char *name)
-{
-    char p[PATH_MAX];
-    struct stat st;
-
-    if (snprintf(p, sizeof p, "%s/%s", dir, name) >= (int)sizeof p || stat(p, &st) != 0)
-        return (mode_t)-1;
-    return st.st_mode & 07777;
-}
-
-static int file_exists(const char *dir, const char *name)
-{
-    return file_mode(dir, name) != (mode_t)-1;
-}
-
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    int n = 0;
-
-    if (!d)
-        return -1;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
-static void write_text(const char *dir, const char *name, const char *text)
-{
-    char p[PATH_MAX];
-    FILE *f;
-
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    f = fopen(p, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-/* A fresh store in a fresh temp dir; *base is the temp dir to remove. */
-static scep_keystore *fresh(unsigned cap, char **base, char *dir, size_t n)
-{
-    scep_keystore *ks = NULL;
-    scep_error e;
-
-    *base = tu_mkdtemp("ks");
-    snprintf(dir, n, "%s/store", *base);
-    scep_error_clear(&e);
-    CU_ASSERT_EQUAL(scep_keystore_open(dir, cap, &ks, &e), SCEP_OK);
-    return ks;
-}
-
-static scep_rc store(scep_keystore *ks, const char *name, EVP_PKEY *k, scep_usage u,
-                     const char *replace, scep_keyinfo *out, scep_error *e)
-{
-    X509 *x = make_cert(k, name);
-    scep_rc rc = scep_keystore_store(ks, name, k, x, NULL, u, NULL, replace, out, e);
-    X509_free(x);
-    return rc;
-}
 
 /* ---- tests --------------------------------------------------------------- */
 
@@ -153,19 +42,19 @@ static void test_open_modes(void)
 
     /* a looser existing directory is tightened, with a warning */
     CU_ASSERT_EQUAL(chmod(dir, 0755), 0);
-    logbuf[0] = '\0';
-    scep_set_log(capture_log, NULL);
+    tu_log[0] = '\0';
+    scep_set_log(tu_log_capture, NULL);
     CU_ASSERT_EQUAL(scep_keystore_open(dir, 5, &ks, &e), SCEP_OK);
     scep_set_log(NULL, NULL);
     CU_ASSERT_EQUAL(stat(dir, &st), 0);
     CU_ASSERT_EQUAL(st.st_mode & 07777, 0700);
-    CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "0755"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "4:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tu_log, "0755"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tu_log, "4:"));
     scep_keystore_close(ks);
 
     /* a file in the way is an I/O error */
     snprintf(dir, sizeof dir, "%s/file", base);
-    write_text(base, "file", "x");
+    tu_write_text(base, "file", "x");
     CU_ASSERT_EQUAL(scep_keystore_open(dir, 5, &ks, &e), SCEP_E_IO);
     CU_ASSERT_PTR_NULL(ks);
     tu_rmtree(base);
@@ -181,10 +70,10 @@ static void colon_upper(const unsigned char *b, size_t n, char *out)
 static void test_store_and_list(void)
 {
     char *base, dir[PATH_MAX], path[PATH_MAX], expect[128], hex[SCEP_FPR_HEX_LEN + 1];
-    scep_keystore *ks = fresh(5, &base, dir, sizeof dir);
+    scep_keystore *ks = ksfix_fresh(5, &base, dir, sizeof dir);
     time_t nb = 1700000000, na = 1700000000 + 90 * 86400;
-    X509 *x = make_cert_at(key_a, "web.example", "Acme", 0x01AB, nb, na);
-    X509 *ca = make_cert(key_b, "Test CA");
+    X509 *x = ksfix_cert_at(key_a, "web.example", "Acme", 0x01AB, nb, na);
+    X509 *ca = ksfix_cert(key_b, "Test CA");
     STACK_OF(X509) *chain = sk_X509_new_null();
     scep_keyinfo out, *list = NULL;
     unsigned char *der = NULL, md[32];
@@ -199,11 +88,11 @@ static void test_store_and_list(void)
     CU_ASSERT_EQUAL_FATAL(scep_keystore_store(ks, "web", key_a, x, chain, SCEP_USAGE_TLS,
                                               NULL, NULL, &out, &e),
                           SCEP_OK);
-    CU_ASSERT_EQUAL(file_mode(dir, "web.key"), 0600);
-    CU_ASSERT_EQUAL(file_mode(dir, "web.crt"), 0644);
-    CU_ASSERT_EQUAL(file_mode(dir, "web.chain.pem"), 0644);
-    CU_ASSERT(file_exists(dir, "web.meta"));
-    CU_ASSERT_EQUAL(file_mode(base, "store"), 0700);
+    CU_ASSERT_EQUAL(tu_file_mode(dir, "web.key"), 0600);
+    CU_ASSERT_EQUAL(tu_file_mode(dir, "web.crt"), 0644);
+    CU_ASSERT_EQUAL(tu_file_mode(dir, "web.chain.pem"), 0644);
+    CU_ASSERT(tu_file_exists(dir, "web.meta"));
+    CU_ASSERT_EQUAL(tu_file_mode(base, "store"), 0700);
     CU_ASSERT_EQUAL(out.index, 1);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 1);
 
@@ -288,7 +177,7 @@ static void test_cert_columns(void)
     X509 *x;
 
     /* serial zero, UTF-8 kept (no \XX escapes), RFC 2253 escaping of ',' */
-    x = make_cert_at(key_a, "h\xc3\xa9llo, world", NULL, 0, 0, 86400);
+    x = ksfix_cert_at(key_a, "h\xc3\xa9llo, world", NULL, 0, 0, 86400);
     memset(&k, 0x55, sizeof k);
     scep_cert_fill_info(x, &k);
     CU_ASSERT_EQUAL(k.has_cert, 1);
@@ -301,7 +190,7 @@ static void test_cert_columns(void)
     /* a subject longer than the column is cut, still NUL-terminated */
     memset(big, 'a', 60);
     big[60] = '\0';
-    x = make_cert_at(key_a, "c", NULL, 0x7fffffffL, 0, 86400);
+    x = ksfix_cert_at(key_a, "c", NULL, 0x7fffffffL, 0, 86400);
     {
         X509_NAME *nm = X509_get_subject_name(x); /* 5 x 60 characters */
         for (int i = 0; i < 5; i++)
@@ -321,26 +210,26 @@ static void test_cert_columns(void)
 static void test_capacity(void)
 {
     char *base, dir[PATH_MAX];
-    scep_keystore *ks = fresh(3, &base, dir, sizeof dir);
+    scep_keystore *ks = ksfix_fresh(3, &base, dir, sizeof dir);
     scep_error e;
     int before;
 
     scep_error_clear(&e);
     CU_ASSERT_EQUAL(scep_keystore_check_room(ks, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "k1", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "k2", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "k3", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "k1", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "k2", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "k3", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 3);
     CU_ASSERT_EQUAL(scep_keystore_check_room(ks, &e), SCEP_E_KEYSTORE_FULL);
     CU_ASSERT_EQUAL(e.code, SCEP_E_KEYSTORE_FULL);
     CU_ASSERT_STRING_EQUAL(e.text, "key store full (3 of 3)");
 
-    before = count_entries(dir);
+    before = tu_count_entries(dir);
     scep_error_clear(&e);
-    CU_ASSERT_EQUAL(store(ks, "k4", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+    CU_ASSERT_EQUAL(ksfix_store(ks, "k4", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
                     SCEP_E_KEYSTORE_FULL);
-    CU_ASSERT_EQUAL(count_entries(dir), before);
-    CU_ASSERT(!file_exists(dir, "k4.key"));
+    CU_ASSERT_EQUAL(tu_count_entries(dir), before);
+    CU_ASSERT(!tu_file_exists(dir, "k4.key"));
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 3);
 
     /* pending transactions do not count */
@@ -357,7 +246,7 @@ static void test_capacity(void)
 
     scep_keystore_set_capacity(ks, 4);
     CU_ASSERT_EQUAL(scep_keystore_check_room(ks, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "k4", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "k4", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 4);
     /* capacity lowered below the count: still full, nothing deleted */
     scep_keystore_set_capacity(ks, 2);
@@ -371,26 +260,28 @@ static void test_capacity(void)
 static void test_names(void)
 {
     char *base, dir[PATH_MAX];
-    scep_keystore *ks = fresh(10, &base, dir, sizeof dir);
+    scep_keystore *ks = ksfix_fresh(10, &base, dir, sizeof dir);
     const char *bad[] = {
         "", ".hidden", "a/b", "../x", "sp ace", "123456789012345678901234567890123", NULL};
     scep_error e;
 
     scep_error_clear(&e);
     for (int i = 0; bad[i]; i++)
-        CU_ASSERT_EQUAL(store(ks, bad[i], key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+        CU_ASSERT_EQUAL(ksfix_store(ks, bad[i], key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
                         SCEP_E_NAME);
-    CU_ASSERT_EQUAL(count_entries(dir), 0);
-    CU_ASSERT_EQUAL(store(ks, "Ok_name-1.x", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+    CU_ASSERT_EQUAL(tu_count_entries(dir), 0);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "Ok_name-1.x", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
                     SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "Ok_name-1.x", key_b, SCEP_USAGE_NONE, NULL, NULL, &e),
+    CU_ASSERT_EQUAL(ksfix_store(ks, "Ok_name-1.x", key_b, SCEP_USAGE_NONE, NULL, NULL, &e),
                     SCEP_E_EXISTS);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 1);
     CU_ASSERT(scep_keystore_exists(ks, "Ok_name-1.x"));
     CU_ASSERT(!scep_keystore_exists(ks, "ok_name-1.x")); /* exact comparison */
     /* names that look like our suffixes are still plain names */
-    CU_ASSERT_EQUAL(store(ks, "a.tmp1", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "b.meta", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "a.tmp1", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "b.meta", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_OK);
     CU_ASSERT_EQUAL(scep_keystore_reload(ks, &e), SCEP_OK);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 3);
     scep_keystore_close(ks);
@@ -403,46 +294,45 @@ static void test_names(void)
     free(base);
 }
 
-static uint32_t index_of(scep_keystore *ks, const char *name)
-{
-    scep_keyinfo k;
-    return scep_keystore_get(ks, name, &k, NULL) == SCEP_OK ? k.index : 0;
-}
-
 static void test_stable_index(void)
 {
     char *base, dir[PATH_MAX];
-    scep_keystore *ks = fresh(10, &base, dir, sizeof dir);
+    scep_keystore *ks = ksfix_fresh(10, &base, dir, sizeof dir);
     scep_keyinfo *list = NULL;
     size_t n = 0;
     scep_error e;
 
     scep_error_clear(&e);
-    CU_ASSERT_EQUAL(store(ks, "zeta", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "alpha", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "mid", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(index_of(ks, "zeta"), 1);
-    CU_ASSERT_EQUAL(index_of(ks, "alpha"), 2);
-    CU_ASSERT_EQUAL(index_of(ks, "mid"), 3);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "zeta", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "alpha", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "mid", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "zeta"), 1);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "alpha"), 2);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "mid"), 3);
     CU_ASSERT_EQUAL(scep_keystore_delete(ks, "alpha", &e), SCEP_OK);
-    CU_ASSERT(!file_exists(dir, "alpha.key"));
-    CU_ASSERT(!file_exists(dir, "alpha.meta"));
-    CU_ASSERT(!file_exists(dir, "alpha.crt"));
+    CU_ASSERT(!tu_file_exists(dir, "alpha.key"));
+    CU_ASSERT(!tu_file_exists(dir, "alpha.meta"));
+    CU_ASSERT(!tu_file_exists(dir, "alpha.crt"));
     CU_ASSERT_EQUAL(scep_keystore_delete(ks, "alpha", &e), SCEP_E_NOT_FOUND);
     scep_keystore_close(ks);
 
     CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 10, &ks, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(index_of(ks, "zeta"), 1);
-    CU_ASSERT_EQUAL(index_of(ks, "mid"), 3);
-    CU_ASSERT_EQUAL(index_of(ks, "alpha"), 0);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "zeta"), 1);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "mid"), 3);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "alpha"), 0);
     /* the highest index is deleted: still not reused, across a reopen */
     CU_ASSERT_EQUAL(scep_keystore_delete(ks, "mid", &e), SCEP_OK);
     scep_keystore_close(ks);
     CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 10, &ks, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "new", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(index_of(ks, "new"), 4);
-    CU_ASSERT_EQUAL(store(ks, "alpha", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(index_of(ks, "alpha"), 5);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "new", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "new"), 4);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "alpha", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "alpha"), 5);
     CU_ASSERT_EQUAL(scep_keystore_list(ks, &list, &n, &e), SCEP_OK);
     CU_ASSERT_EQUAL_FATAL(n, 3);
     CU_ASSERT_STRING_EQUAL(list[0].name, "zeta");
@@ -457,23 +347,24 @@ static void test_stable_index(void)
 static void test_default_key(void)
 {
     char *base, dir[PATH_MAX];
-    scep_keystore *ks = fresh(10, &base, dir, sizeof dir);
+    scep_keystore *ks = ksfix_fresh(10, &base, dir, sizeof dir);
     char name[SCEP_NAME_MAX + 1];
     scep_error e;
 
     scep_error_clear(&e);
-    CU_ASSERT_EQUAL(store(ks, "dflt", key_a, SCEP_USAGE_TLS, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "dflt", key_a, SCEP_USAGE_TLS, NULL, NULL, &e),
+                    SCEP_OK);
     scep_keystore_set_default(ks, "dflt");
     CU_ASSERT_EQUAL(scep_keystore_delete(ks, "dflt", &e), SCEP_E_DEFAULT_KEY);
-    CU_ASSERT(file_exists(dir, "dflt.meta"));
+    CU_ASSERT(tu_file_exists(dir, "dflt.meta"));
     /* never replaced, neither by another name nor in place */
-    CU_ASSERT_EQUAL(store(ks, "other", key_b, SCEP_USAGE_TLS, "dflt", NULL, &e),
+    CU_ASSERT_EQUAL(ksfix_store(ks, "other", key_b, SCEP_USAGE_TLS, "dflt", NULL, &e),
                     SCEP_E_DEFAULT_KEY);
     CU_ASSERT(!scep_keystore_exists(ks, "other"));
-    CU_ASSERT(!file_exists(dir, "other.key"));
-    CU_ASSERT_EQUAL(store(ks, "dflt", key_b, SCEP_USAGE_TLS, "dflt", NULL, &e),
+    CU_ASSERT(!tu_file_exists(dir, "other.key"));
+    CU_ASSERT_EQUAL(ksfix_store(ks, "dflt", key_b, SCEP_USAGE_TLS, "dflt", NULL, &e),
                     SCEP_E_DEFAULT_KEY);
-    CU_ASSERT(!file_exists(dir, "dflt.key.new"));
+    CU_ASSERT(!tu_file_exists(dir, "dflt.key.new"));
     /* find_usage skips the default key */
     CU_ASSERT_EQUAL(scep_keystore_find_usage(ks, SCEP_USAGE_TLS, name, sizeof name), 0);
     CU_ASSERT_STRING_EQUAL(name, "");
@@ -496,16 +387,18 @@ static time_t fake_clock(void *ctx)
 static void test_find_usage(void)
 {
     char *base, dir[PATH_MAX];
-    scep_keystore *ks = fresh(10, &base, dir, sizeof dir);
+    scep_keystore *ks = ksfix_fresh(10, &base, dir, sizeof dir);
     char name[SCEP_NAME_MAX + 1];
     scep_error e;
 
     scep_set_clock(fake_clock, NULL);
     fake_now = 2000;
-    CU_ASSERT_EQUAL(store(ks, "late", key_a, SCEP_USAGE_IPSEC, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "late", key_a, SCEP_USAGE_IPSEC, NULL, NULL, &e),
+                    SCEP_OK);
     fake_now = 1000;
-    CU_ASSERT_EQUAL(store(ks, "early", key_a, SCEP_USAGE_IPSEC, NULL, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "tls", key_a, SCEP_USAGE_TLS, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "early", key_a, SCEP_USAGE_IPSEC, NULL, NULL, &e),
+                    SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "tls", key_a, SCEP_USAGE_TLS, NULL, NULL, &e), SCEP_OK);
     scep_set_clock(NULL, NULL);
     CU_ASSERT_EQUAL(scep_keystore_find_usage(ks, SCEP_USAGE_IPSEC, name, sizeof name), 1);
     CU_ASSERT_STRING_EQUAL(name, "late");
@@ -519,44 +412,46 @@ static void test_find_usage(void)
 static void test_replace(void)
 {
     char *base, dir[PATH_MAX], p[PATH_MAX];
-    scep_keystore *ks = fresh(2, &base, dir, sizeof dir);
+    scep_keystore *ks = ksfix_fresh(2, &base, dir, sizeof dir);
     scep_keyinfo k1, k2;
     scep_error e;
     EVP_PKEY *lk = NULL;
 
     scep_error_clear(&e);
-    CU_ASSERT_EQUAL(store(ks, "old", key_a, SCEP_USAGE_TLS, NULL, &k1, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(store(ks, "keep", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "old", key_a, SCEP_USAGE_TLS, NULL, &k1, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "keep", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_OK);
     CU_ASSERT_EQUAL(scep_keystore_check_room(ks, &e), SCEP_E_KEYSTORE_FULL);
 
     /* a failed store leaves the old key and nothing of the new one: make the
      * certificate's rename fail with a directory in the way */
     CU_ASSERT_FATAL(snprintf(p, sizeof p, "%s/new.crt", dir) < (int)sizeof p);
     CU_ASSERT_EQUAL_FATAL(mkdir(p, 0700), 0);
-    CU_ASSERT_NOT_EQUAL(store(ks, "new", key_b, SCEP_USAGE_TLS, "old", NULL, &e), SCEP_OK);
+    CU_ASSERT_NOT_EQUAL(ksfix_store(ks, "new", key_b, SCEP_USAGE_TLS, "old", NULL, &e),
+                        SCEP_OK);
     CU_ASSERT(scep_keystore_exists(ks, "old"));
-    CU_ASSERT(file_exists(dir, "old.key"));
+    CU_ASSERT(tu_file_exists(dir, "old.key"));
     CU_ASSERT(!scep_keystore_exists(ks, "new"));
-    CU_ASSERT(!file_exists(dir, "new.key"));
-    CU_ASSERT(!file_exists(dir, "new.meta"));
+    CU_ASSERT(!tu_file_exists(dir, "new.key"));
+    CU_ASSERT(!tu_file_exists(dir, "new.meta"));
     CU_ASSERT_EQUAL(rmdir(p), 0);
 
     /* A6: full store, the count does not grow */
-    CU_ASSERT_EQUAL(store(ks, "new", key_b, SCEP_USAGE_TLS, "old", &k2, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "new", key_b, SCEP_USAGE_TLS, "old", &k2, &e), SCEP_OK);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 2);
     CU_ASSERT(!scep_keystore_exists(ks, "old"));
-    CU_ASSERT(!file_exists(dir, "old.key"));
-    CU_ASSERT(!file_exists(dir, "old.meta"));
+    CU_ASSERT(!tu_file_exists(dir, "old.key"));
+    CU_ASSERT(!tu_file_exists(dir, "old.meta"));
     CU_ASSERT(k2.index > k1.index);
 
     /* in place (same name): same index, new key and certificate */
-    CU_ASSERT_EQUAL(store(ks, "new", key_a, SCEP_USAGE_TLS, "new", &k1, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "new", key_a, SCEP_USAGE_TLS, "new", &k1, &e), SCEP_OK);
     CU_ASSERT_EQUAL(k1.index, k2.index);
     CU_ASSERT_STRING_NOT_EQUAL(k1.sha256, k2.sha256);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 2);
-    CU_ASSERT(!file_exists(dir, "new.key.new"));
-    CU_ASSERT(!file_exists(dir, "new.meta.new"));
-    CU_ASSERT_EQUAL(file_mode(dir, "new.key"), 0600);
+    CU_ASSERT(!tu_file_exists(dir, "new.key.new"));
+    CU_ASSERT(!tu_file_exists(dir, "new.meta.new"));
+    CU_ASSERT_EQUAL(tu_file_mode(dir, "new.key"), 0600);
     CU_ASSERT_EQUAL(scep_keystore_load(ks, "new", &lk, NULL, &e), SCEP_OK);
     CU_ASSERT(lk && EVP_PKEY_eq(lk, key_a) == 1);
     EVP_PKEY_free(lk);
@@ -567,91 +462,8 @@ static void test_replace(void)
     CU_ASSERT_STRING_EQUAL(k2.sha256, k1.sha256);
 
     /* replacing a key that is not there: a plain store, capacity applies */
-    CU_ASSERT_EQUAL(store(ks, "x", key_a, SCEP_USAGE_TLS, "gone", NULL, &e),
+    CU_ASSERT_EQUAL(ksfix_store(ks, "x", key_a, SCEP_USAGE_TLS, "gone", NULL, &e),
                     SCEP_E_KEYSTORE_FULL);
-    scep_keystore_close(ks);
-    tu_rmtree(base);
-    free(base);
-}
-
-static void test_orphans(void)
-{
-    char *base, dir[PATH_MAX], meta[1024];
-    scep_keystore *ks = fresh(10, &base, dir, sizeof dir);
-    scep_keyinfo k, old;
-    X509 *x;
-    char *pem;
-    size_t len;
-    scep_error e;
-
-    scep_error_clear(&e);
-    CU_ASSERT_EQUAL(store(ks, "a", key_a, SCEP_USAGE_NONE, NULL, &old, &e), SCEP_OK);
-    scep_keystore_close(ks);
-
-    /* a crash between writes, temp files, remains of a delete */
-    write_text(dir, "b.key", "junk");
-    write_text(dir, "b.crt", "junk");
-    write_text(dir, "b.chain.pem", "junk");
-    write_text(dir, "a.key.tmpXyZ123", "junk");
-    write_text(dir, "a.meta.tmpAbC987", "junk");
-    write_text(dir, ".nextindex.tmpQQQQQQ", "junk");
-    write_text(dir, "c.meta", "index 7\nusage none\n"); /* no c.key */
-    write_text(dir, "c.crt", "junk");
-    write_text(dir, "d.key.new", "junk"); /* uncommitted replacement */
-    write_text(dir, "unrelated.txt", "mine");
-    logbuf[0] = '\0';
-    scep_set_log(capture_log, NULL);
-    CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 10, &ks, &e), SCEP_OK);
-    scep_set_log(NULL, NULL);
-    CU_ASSERT(!file_exists(dir, "b.key"));
-    CU_ASSERT(!file_exists(dir, "b.crt"));
-    CU_ASSERT(!file_exists(dir, "b.chain.pem"));
-    CU_ASSERT(!file_exists(dir, "a.key.tmpXyZ123"));
-    CU_ASSERT(!file_exists(dir, "a.meta.tmpAbC987"));
-    CU_ASSERT(!file_exists(dir, ".nextindex.tmpQQQQQQ"));
-    CU_ASSERT(!file_exists(dir, "c.meta"));
-    CU_ASSERT(!file_exists(dir, "c.crt"));
-    CU_ASSERT(!file_exists(dir, "d.key.new"));
-    CU_ASSERT(file_exists(dir, "unrelated.txt"));
-    CU_ASSERT(file_exists(dir, "a.key"));
-    CU_ASSERT(file_exists(dir, ".nextindex"));
-    CU_ASSERT_EQUAL(scep_keystore_count(ks), 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "5:key store: removed")); /* notice */
-    /* c's index 7 was never committed: the next key gets 2 */
-    CU_ASSERT_EQUAL(store(ks, "e", key_a, SCEP_USAGE_NONE, NULL, &k, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(k.index, 2);
-    scep_keystore_close(ks);
-
-    /* a crash after the commit of an in-place replacement: rolled forward */
-    x = make_cert(key_b, "a-renewed");
-    CU_ASSERT_EQUAL(scep_cert_to_pem(x, &pem, &len, &e), SCEP_OK);
-    write_text(dir, "a.crt.new", pem);
-    free(pem);
-    CU_ASSERT_EQUAL(scep_key_to_pem(key_b, &pem, &len, &e), SCEP_OK);
-    write_text(dir, "a.key.new", pem);
-    free(pem);
-    k = old;
-    k.created = 42;
-    CU_ASSERT_FATAL(scep_ks_meta_format(&k, 0, meta, sizeof meta) > 0);
-    write_text(dir, "a.meta.new", meta);
-    write_text(dir, "a.chain.pem", "old chain"); /* the new meta says: no chain */
-    CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 10, &ks, &e), SCEP_OK);
-    CU_ASSERT(!file_exists(dir, "a.crt.new"));
-    CU_ASSERT(!file_exists(dir, "a.key.new"));
-    CU_ASSERT(!file_exists(dir, "a.meta.new"));
-    CU_ASSERT(!file_exists(dir, "a.chain.pem"));
-    CU_ASSERT_EQUAL(scep_keystore_get(ks, "a", &k, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(k.index, old.index);
-    CU_ASSERT_EQUAL(k.created, 42);
-    CU_ASSERT_STRING_EQUAL(k.subject, "CN=a-renewed,O=Acme");
-    X509_free(x);
-
-    /* a reload picks up an outside change */
-    CU_ASSERT_EQUAL(scep_keystore_delete(ks, "e", &e), SCEP_OK);
-    write_text(dir, "z.key", "junk");
-    CU_ASSERT_EQUAL(scep_keystore_reload(ks, &e), SCEP_OK);
-    CU_ASSERT(!file_exists(dir, "z.key"));
-    CU_ASSERT_EQUAL(scep_keystore_count(ks), 1);
     scep_keystore_close(ks);
     tu_rmtree(base);
     free(base);
@@ -688,109 +500,6 @@ static void test_days_and_status(void)
     CU_ASSERT_EQUAL(scep_cert_status_at(&k, na - 7 * 86400 + 1, 7), SCEP_CERT_EXPIRING);
 }
 
-static void test_txn(void)
-{
-    char *base, dir[PATH_MAX], pdir[PATH_MAX];
-    scep_keystore *ks = fresh(1, &base, dir, sizeof dir);
-    scep_txn t, u;
-    EVP_PKEY *k = NULL;
-    scep_error e;
-
-    memset(&t, 0, sizeof t);
-    strcpy(t.name, "vpn");
-    strcpy(t.transaction_id,
-           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-    t.msg_type = SCEP_MSG_RENEWALREQ;
-    t.polls = 3;
-    t.created = 1700000123;
-    t.usage = SCEP_USAGE_IPSEC;
-    strcpy(t.ipsec_policy, "office vpn");
-    t.hash = SCEP_HASH_SHA512;
-    t.bits = 3072;
-    strcpy(t.subject, "CN=vpn.example,O=Acme\\, Inc.");
-    strcpy(t.replace, "vpn-old");
-    scep_error_clear(&e);
-    CU_ASSERT(!scep_pending_exists(ks, "vpn"));
-    CU_ASSERT_EQUAL_FATAL(scep_txn_save(ks, &t, key_a, &e), SCEP_OK);
-    CU_ASSERT_FATAL(snprintf(pdir, sizeof pdir, "%s/pending", dir) < (int)sizeof pdir);
-    CU_ASSERT_EQUAL(file_mode(dir, "pending"), 0700);
-    CU_ASSERT_EQUAL(file_mode(pdir, "vpn.key"), 0600);
-    CU_ASSERT(file_exists(pdir, "vpn.txn"));
-    CU_ASSERT(scep_pending_exists(ks, "vpn"));
-    CU_ASSERT_EQUAL(scep_keystore_count(ks), 0);
-    CU_ASSERT_EQUAL(scep_keystore_check_room(ks, &e), SCEP_OK);
-
-    /* round trip, also after a reopen (the subdirectory is not a key) */
-    scep_keystore_close(ks);
-    CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 1, &ks, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(scep_keystore_count(ks), 0);
-    CU_ASSERT_EQUAL_FATAL(scep_txn_load(ks, "vpn", &u, &k, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(memcmp(&t, &u, sizeof t), 0);
-    CU_ASSERT(k && EVP_PKEY_eq(k, key_a) == 1);
-    EVP_PKEY_free(k);
-    k = NULL;
-
-    /* a second transaction with the minimum of fields, no key wanted */
-    memset(&t, 0, sizeof t);
-    strcpy(t.name, "min");
-    strcpy(t.transaction_id, "x1");
-    t.msg_type = SCEP_MSG_PKCSREQ;
-    t.usage = SCEP_USAGE_NONE;
-    t.hash = SCEP_HASH_SHA1;
-    t.bits = 1024;
-    CU_ASSERT_EQUAL(scep_txn_save(ks, &t, key_b, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, NULL, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(memcmp(&t, &u, sizeof t), 0);
-
-    /* invalid fields are refused before anything is written */
-    strcpy(t.name, "bad");
-    strcpy(t.subject, "CN=a\nname x");
-    CU_ASSERT_EQUAL(scep_txn_save(ks, &t, key_b, &e), SCEP_E_INVALID);
-    CU_ASSERT(!file_exists(pdir, "bad.key"));
-    strcpy(t.name, "../x");
-    CU_ASSERT_EQUAL(scep_txn_save(ks, &t, key_b, &e), SCEP_E_NAME);
-
-    /* corrupt: a required field missing; unknown keys are ignored */
-    write_text(pdir, "min.txn",
-               "name min\nmsgType 19\npolls 0\ncreated 1\nusage none\n"
-               "hash sha1\nbits 1024\nsubject \n");
-    CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, NULL, &e), SCEP_E_IO);
-    CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "corrupt transaction file"));
-    write_text(pdir, "min.txn",
-               "name min\ntransactionId x1\nmsgType 19\npolls 0\n"
-               "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n"
-               "futureField 42\n");
-    CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, NULL, &e), SCEP_OK);
-    write_text(pdir, "min.txn",
-               "name min\ntransactionId x1\nmsgType 19\npolls -1\n"
-               "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n");
-    CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, NULL, &e), SCEP_E_IO);
-    write_text(pdir, "min.txn",
-               "name other\ntransactionId x1\nmsgType 19\npolls 0\n"
-               "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n");
-    CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, NULL, &e), SCEP_E_IO);
-    /* the key missing: corrupt as well */
-    write_text(pdir, "min.txn",
-               "name min\ntransactionId x1\nmsgType 19\npolls 0\n"
-               "created 1\nusage none\nhash sha1\nbits 1024\nsubject \n");
-    write_text(pdir, "min.key", "not a key");
-    CU_ASSERT_EQUAL(scep_txn_load(ks, "min", &u, &k, &e), SCEP_E_IO);
-    CU_ASSERT_PTR_NULL(k);
-
-    /* delete removes both files */
-    CU_ASSERT_EQUAL(scep_txn_delete(ks, "vpn", &e), SCEP_OK);
-    CU_ASSERT(!file_exists(pdir, "vpn.key"));
-    CU_ASSERT(!file_exists(pdir, "vpn.txn"));
-    CU_ASSERT(!scep_pending_exists(ks, "vpn"));
-    CU_ASSERT_EQUAL(scep_txn_load(ks, "vpn", &u, NULL, &e), SCEP_E_NOT_FOUND);
-    CU_ASSERT_EQUAL(scep_txn_delete(ks, "vpn", &e), SCEP_E_NOT_FOUND);
-    CU_ASSERT_EQUAL(scep_pending_drop(ks, "min", &e), SCEP_OK);
-    CU_ASSERT_EQUAL(count_entries(pdir), 0);
-    scep_keystore_close(ks);
-    tu_rmtree(base);
-    free(base);
-}
-
 static void test_many_keys(void)
 {
     char *base = tu_mkdtemp("ks"), dir[PATH_MAX], fn[64], meta[128];
@@ -806,10 +515,10 @@ static void test_many_keys(void)
     for (unsigned i = 0; i < 1000; i++) {
         unsigned idx = (i * 7919u) % 1000u + 1u;
         snprintf(fn, sizeof fn, "key%04u.key", i);
-        write_text(dir, fn, "");
+        tu_write_text(dir, fn, "");
         snprintf(fn, sizeof fn, "key%04u.meta", i);
         snprintf(meta, sizeof meta, "index %u\nusage tls\nbits 2048\ncreated %u\n", idx, i);
-        write_text(dir, fn, meta);
+        tu_write_text(dir, fn, meta);
     }
     scep_error_clear(&e);
     CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 2000, &ks, &e), SCEP_OK);
@@ -824,46 +533,12 @@ static void test_many_keys(void)
     CU_ASSERT_EQUAL(scep_keystore_get(ks, "key0001", &k, &e), SCEP_OK);
     CU_ASSERT_EQUAL(k.index, 7919u % 1000u + 1u);
     CU_ASSERT_EQUAL(scep_cert_status_at(&k, time(NULL), 30), SCEP_CERT_NONE);
-    CU_ASSERT_EQUAL(store(ks, "more", key_a, SCEP_USAGE_NONE, NULL, &k, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks, "more", key_a, SCEP_USAGE_NONE, NULL, &k, &e), SCEP_OK);
     CU_ASSERT_EQUAL(k.index, 1001);
     CU_ASSERT_EQUAL(scep_keystore_delete(ks, "key0500", &e), SCEP_OK);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 1000);
     CU_ASSERT(!scep_keystore_exists(ks, "key0500"));
     CU_ASSERT(scep_keystore_exists(ks, "key0499"));
-    scep_keystore_close(ks);
-    tu_rmtree(base);
-    free(base);
-}
-
-static void test_duplicate_index(void)
-{
-    char *base, dir[PATH_MAX];
-    scep_keystore *ks = fresh(10, &base, dir, sizeof dir);
-    scep_error e;
-    uint32_t a, b;
-
-    scep_error_clear(&e);
-    CU_ASSERT_EQUAL(store(ks, "one", key_a, SCEP_USAGE_NONE, NULL, NULL, &e), SCEP_OK);
-    scep_keystore_close(ks);
-    /* an operator copied files by hand: same index twice */
-    write_text(dir, "two.key", "junk");
-    write_text(dir, "two.meta", "index 1\nusage none\n");
-    CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 10, &ks, &e), SCEP_OK);
-    a = index_of(ks, "one");
-    b = index_of(ks, "two");
-    CU_ASSERT_EQUAL(scep_keystore_count(ks), 2);
-    CU_ASSERT(a != b && a && b);
-    scep_keystore_close(ks);
-    /* the new index was persisted */
-    CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 10, &ks, &e), SCEP_OK);
-    CU_ASSERT_EQUAL(index_of(ks, "one"), a);
-    CU_ASSERT_EQUAL(index_of(ks, "two"), b);
-    /* corrupt metadata is ignored (the files are left alone) */
-    write_text(dir, "bad.key", "junk");
-    write_text(dir, "bad.meta", "usage none\n"); /* no index */
-    CU_ASSERT_EQUAL(scep_keystore_reload(ks, &e), SCEP_OK);
-    CU_ASSERT(!scep_keystore_exists(ks, "bad"));
-    CU_ASSERT(file_exists(dir, "bad.meta"));
     scep_keystore_close(ks);
     tu_rmtree(base);
     free(base);
@@ -894,8 +569,8 @@ static void *worker_run(void *arg)
 static void test_threads(void)
 {
     char *base, dir[PATH_MAX];
-    scep_keystore *ks = fresh(100, &base, dir, sizeof dir);
-    struct worker w = {ks, make_cert(key_a, "w"), 0};
+    scep_keystore *ks = ksfix_fresh(100, &base, dir, sizeof dir);
+    struct worker w = {ks, ksfix_cert(key_a, "w"), 0};
     pthread_t th;
     int bad = 0;
 
@@ -916,30 +591,16 @@ static void test_threads(void)
     CU_ASSERT_EQUAL(bad, 0);
     CU_ASSERT_EQUAL(w.failures, 0);
     CU_ASSERT_EQUAL(scep_keystore_count(ks), 30);
-    CU_ASSERT_EQUAL(index_of(ks, "w29"), 30);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "w29"), 30);
     X509_free(w.cert);
     scep_keystore_close(ks);
     tu_rmtree(base);
     free(base);
 }
 
-static int suite_init(void)
-{
-    key_a = EVP_RSA_gen(1024);
-    key_b = EVP_RSA_gen(1024);
-    return key_a && key_b ? 0 : 1;
-}
-
-static int suite_cleanup(void)
-{
-    EVP_PKEY_free(key_a);
-    EVP_PKEY_free(key_b);
-    return 0;
-}
-
 int main(void)
 {
-    int rc = tu_run_fixture(
+    return tu_run_fixture(
         "keystore",
         (tu_case[]){{"open creates 0700, tightens a loose mode", test_open_modes},
                     {"store: files, modes, list columns", test_store_and_list},
@@ -950,13 +611,9 @@ int main(void)
                     {"default key protected", test_default_key},
                     {"find_usage: latest, not default", test_find_usage},
                     {"replace (A6) and in place", test_replace},
-                    {"orphans, temp files, roll-forward", test_orphans},
                     {"days left and status boundaries", test_days_and_status},
-                    {"pending transactions", test_txn},
                     {"1000 keys: count and order", test_many_keys},
-                    {"duplicate index, corrupt meta", test_duplicate_index},
                     {"worker stores while main lists", test_threads},
                     {NULL, NULL}},
-        suite_init, suite_cleanup);
-    return rc;
+        ksfix_init, ksfix_cleanup);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,6 +94,42 @@ int tu_count_entries(const char *dir)
             n++;
     closedir(d);
     return n;
+}
+
+mode_t tu_file_mode(const char *dir, const char *name)
+{
+    char p[PATH_MAX];
+    struct stat st;
+
+    if (snprintf(p, sizeof p, "%s/%s", dir, name) >= (int)sizeof p || stat(p, &st) != 0)
+        return (mode_t)-1;
+    return st.st_mode & 07777;
+}
+
+int tu_file_exists(const char *dir, const char *name)
+{
+    return tu_file_mode(dir, name) != (mode_t)-1;
+}
+
+void tu_write_text(const char *dir, const char *name, const char *text)
+{
+    char p[PATH_MAX];
+    FILE *f;
+
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    f = fopen(p, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+char tu_log[8192];
+
+void tu_log_capture(int level, const char *msg, void *ctx)
+{
+    (void)ctx;
+    size_t l = strlen(tu_log);
+    snprintf(tu_log + l, sizeof tu_log - l, "%d:%s\n", level, msg);
 }
 
 double tu_now(void)

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 typedef struct tu_case {
@@ -33,6 +34,15 @@ void tu_fixture_path(char *buf, size_t n, const char *name);
 unsigned char *tu_read(const char *path, size_t *len);
 /* Entries of a directory besides . and ..; -1 if it cannot be read. */
 int tu_count_entries(const char *dir);
+/* Mode bits (07777) of dir/name, (mode_t)-1 if it does not exist. */
+mode_t tu_file_mode(const char *dir, const char *name);
+int tu_file_exists(const char *dir, const char *name);
+/* Write text to dir/name (asserts it could be created). */
+void tu_write_text(const char *dir, const char *name, const char *text);
+/* A scep_set_log() callback: appends "<level>:<msg>\n" to tu_log (clear it
+ * with tu_log[0] = '\0'). */
+extern char tu_log[8192];
+void tu_log_capture(int level, const char *msg, void *ctx);
 /* CLOCK_MONOTONIC in seconds. */
 double tu_now(void);
 /* An ASN1_TIME as seconds since the epoch (UTC); -1 if it cannot be read. */
