@@ -58,6 +58,17 @@ static scep_rc pending_path(scep_keystore *ks, const char *name, const char *sfx
     return SCEP_OK;
 }
 
+/* The .key and .txn paths of a pending transaction (PATH_MAX each). */
+static scep_rc pending_paths(scep_keystore *ks, const char *name, char *kpath, char *tpath,
+                             scep_error *e)
+{
+    scep_rc rc = pending_path(ks, name, SFX_KEY, kpath, PATH_MAX, e);
+
+    if (!rc)
+        rc = pending_path(ks, name, SFX_TXN, tpath, PATH_MAX, e);
+    return rc;
+}
+
 /* A value that fits one line of the .txn file. */
 static int one_line(const char *s, size_t max)
 {
@@ -89,9 +100,7 @@ scep_rc scep_txn_save(scep_keystore *ks, const scep_txn *t, EVP_PKEY *key, scep_
 
     if (!t || !key)
         return scep_error_set(e, SCEP_E_INVALID, "pending: no transaction or key");
-    rc = pending_path(ks, t->name, SFX_KEY, kpath, sizeof kpath, e);
-    if (!rc)
-        rc = pending_path(ks, t->name, SFX_TXN, tpath, sizeof tpath, e);
+    rc = pending_paths(ks, t->name, kpath, tpath, e);
     if (rc)
         return rc;
     usage = scep_usage_name(t->usage);
@@ -215,9 +224,7 @@ scep_rc scep_txn_load(scep_keystore *ks, const char *name, scep_txn *t, EVP_PKEY
     if (!t)
         return scep_error_set(e, SCEP_E_INVALID, "pending: no transaction");
     memset(t, 0, sizeof *t);
-    rc = pending_path(ks, name, SFX_KEY, kpath, sizeof kpath, e);
-    if (!rc)
-        rc = pending_path(ks, name, SFX_TXN, tpath, sizeof tpath, e);
+    rc = pending_paths(ks, name, kpath, tpath, e);
     if (rc)
         return rc;
     rc = scep_read_file(tpath, &text, &len, e);
@@ -251,9 +258,7 @@ scep_rc scep_txn_delete(scep_keystore *ks, const char *name, scep_error *e)
     int had_txn, had_key;
     scep_rc rc;
 
-    rc = pending_path(ks, name, SFX_KEY, kpath, sizeof kpath, e);
-    if (!rc)
-        rc = pending_path(ks, name, SFX_TXN, tpath, sizeof tpath, e);
+    rc = pending_paths(ks, name, kpath, tpath, e);
     if (rc)
         return rc;
     /* the .txn first: without it the key is not a transaction any more */
