@@ -199,6 +199,14 @@ static txn *txn_find(server *s, const char *tid)
 
 /* ---- SCEP --------------------------------------------------------------- */
 
+/* A PENDING or SUCCESS answer: no failInfo. */
+static void answer_status(scepsrv_reply *rep, int status)
+{
+    rep->status = status;
+    rep->fail_info = -1;
+    rep->fail_text = NULL;
+}
+
 /* The answer to a decoded PKIOperation: fills rep (issued certs go to *owned). */
 static void decide(server *s, const scepsrv_req *req, scepsrv_reply *rep, X509 **owned,
                    char *text, size_t textlen)
@@ -230,9 +238,7 @@ static void decide(server *s, const scepsrv_req *req, scepsrv_reply *rep, X509 *
             s->txns = t;
             txn_save(s, t);
         }
-        rep->status = SCEPSRV_PENDING;
-        rep->fail_info = -1;
-        rep->fail_text = NULL;
+        answer_status(rep, SCEPSRV_PENDING);
         return;
     }
     if (is_req) {
@@ -255,9 +261,7 @@ static void decide(server *s, const scepsrv_req *req, scepsrv_reply *rep, X509 *
         t->polls++;
         if (s->mode == M_PENDING && !t->issued && t->polls < (unsigned long)s->arg) {
             txn_save(s, t);
-            rep->status = SCEPSRV_PENDING;
-            rep->fail_info = -1;
-            rep->fail_text = NULL;
+            answer_status(rep, SCEPSRV_PENDING);
             return;
         }
         if (!t->issued)
@@ -271,9 +275,7 @@ static void decide(server *s, const scepsrv_req *req, scepsrv_reply *rep, X509 *
         snprintf(text, textlen, "cannot issue the certificate");
         return;
     }
-    rep->status = SCEPSRV_SUCCESS;
-    rep->fail_info = -1;
-    rep->fail_text = NULL;
+    answer_status(rep, SCEPSRV_SUCCESS);
     rep->issued = *owned;
 }
 

@@ -159,6 +159,17 @@ static int parse_query(char *q, httpd_req *r)
     return 0;
 }
 
+/* recv, EINTR retried unless a signal asked us to stop. */
+static ssize_t recv_some(int fd, void *buf, size_t len)
+{
+    ssize_t n;
+
+    do
+        n = recv(fd, buf, len, 0);
+    while (n < 0 && errno == EINTR && !stop_flag);
+    return n;
+}
+
 int httpd_read_request(int fd, httpd_req *r)
 {
     char *buf = malloc(HTTPD_MAX_HEADER + 1);
@@ -172,9 +183,7 @@ int httpd_read_request(int fd, httpd_req *r)
             rc = 413;
             goto out;
         }
-        ssize_t n = recv(fd, buf + have, HTTPD_MAX_HEADER - have, 0);
-        if (n < 0 && errno == EINTR && !stop_flag)
-            continue;
+        ssize_t n = recv_some(fd, buf + have, HTTPD_MAX_HEADER - have);
         if (n <= 0)
             goto out;
         have += (size_t)n;
@@ -226,9 +235,7 @@ int httpd_read_request(int fd, httpd_req *r)
         if (expect && got < (size_t)clen)
             httpd_send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
         while (got < (size_t)clen) {
-            ssize_t n = recv(fd, r->msg + got, (size_t)clen - got, 0);
-            if (n < 0 && errno == EINTR && !stop_flag)
-                continue;
+            ssize_t n = recv_some(fd, r->msg + got, (size_t)clen - got);
             if (n <= 0)
                 goto out;
             got += (size_t)n;

@@ -22,7 +22,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 /* Suite-wide material (made once: RSA key generation is slow). */
 static EVP_PKEY *our_key;
@@ -138,16 +137,6 @@ static scep_rc answer(xchg *x, scepsrv_ca *c, scepsrv_reply *rep, X509 *expect_s
                               &x->e);
 }
 
-static void hex_sha256_spki(EVP_PKEY *k, char out[65])
-{
-    unsigned char *der = NULL, md[32];
-    int n = i2d_PUBKEY(k, &der);
-    SHA256(der, (size_t)n, md);
-    OPENSSL_free(der);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 /* ---- the request -------------------------------------------------------- */
 
 static void test_pkcsreq_decodes(void)
@@ -157,7 +146,7 @@ static void test_pkcsreq_decodes(void)
     send_req(&x, &ca, "SHA256", "AES-256-CBC");
     CU_ASSERT_EQUAL(x.req.type, 19);
     /* transactionID: hex SHA-256 of the SubjectPublicKeyInfo, computed here */
-    hex_sha256_spki(our_key, tid);
+    tu_spki_sha256_hex(our_key, tid);
     CU_ASSERT(strcasecmp(x.req.tid, tid) == 0);
     CU_ASSERT_STRING_EQUAL(x.req.tid, x.m.transaction_id);
     CU_ASSERT_EQUAL(x.req.nonce_len, 16);

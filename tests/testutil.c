@@ -3,6 +3,7 @@
 
 #include "testutil.h"
 
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include <dirent.h>
@@ -130,6 +131,21 @@ void tu_log_capture(int level, const char *msg, void *ctx)
     (void)ctx;
     size_t l = strlen(tu_log);
     snprintf(tu_log + l, sizeof tu_log - l, "%d:%s\n", level, msg);
+}
+
+int tu_spki_sha256_hex(EVP_PKEY *k, char out[65])
+{
+    unsigned char *der = NULL, md[32];
+    int n = i2d_PUBKEY(k, &der);
+
+    out[0] = '\0';
+    if (n <= 0)
+        return -1;
+    SHA256(der, (size_t)n, md);
+    OPENSSL_free(der);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return 0;
 }
 
 double tu_now(void)

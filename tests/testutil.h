@@ -43,6 +43,9 @@ void tu_write_text(const char *dir, const char *name, const char *text);
  * with tu_log[0] = '\0'). */
 extern char tu_log[8192];
 void tu_log_capture(int level, const char *msg, void *ctx);
+/* Hex SHA-256 of the DER SubjectPublicKeyInfo of k (what RFC 8894 3.2.1.1
+ * makes the transactionID), computed here independently of libscep; 0 or -1. */
+int tu_spki_sha256_hex(EVP_PKEY *k, char out[65]);
 /* CLOCK_MONOTONIC in seconds. */
 double tu_now(void);
 /* An ASN1_TIME as seconds since the epoch (UTC); -1 if it cannot be read. */
