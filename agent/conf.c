@@ -26,8 +26,8 @@ void agent_conf_defaults(agent_conf *c)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->state_dir, sizeof c->state_dir, "%s", SCEPAGENTD_STATEDIR);
-    snprintf(c->keystore_dir, sizeof c->keystore_dir, "%s/keys", SCEPAGENTD_STATEDIR);
-    snprintf(c->export_dir, sizeof c->export_dir, "%s/export", SCEPAGENTD_STATEDIR);
+    /* keyStore and exportDir default to stateDir/keys and stateDir/export
+     * (filled in after parsing, so that a stateDir line moves them too). */
     c->keystore_capacity = 20;
     c->cmd_timeout = 60;
     c->ping_interval = 5;
@@ -230,6 +230,12 @@ int agent_conf_load(const char *path, agent_conf *out)
             bad++;
     }
     fclose(f);
+    if (!c.keystore_dir[0] && snprintf(c.keystore_dir, sizeof c.keystore_dir, "%s/keys",
+                                       c.state_dir) >= (int)sizeof c.keystore_dir)
+        bad++;
+    if (!c.export_dir[0] && snprintf(c.export_dir, sizeof c.export_dir, "%s/export",
+                                     c.state_dir) >= (int)sizeof c.export_dir)
+        bad++;
     if (bad) {
         snmp_log(LOG_ERR, "%s: %d error(s); configuration not applied\n", path, bad);
         return -1;
