@@ -361,6 +361,18 @@ static scep_rc save_pending(scep_keystore *ks, const char *name, const scep_para
     return SCEP_OK;
 }
 
+/* GetCACaps, then GetCACert with the pin/TOFU checks: how an enrollment and
+ * a poll begin. */
+static scep_rc caps_and_ca(scep_client *c, unsigned *caps, char fpr[SCEP_FPR_HEX_LEN + 1],
+                           scep_error *e)
+{
+    scep_rc rc = scep_get_caps(c, caps, e);
+
+    if (!rc)
+        rc = scep_get_ca(c, fpr, NULL, e);
+    return rc;
+}
+
 scep_rc scep_enroll(scep_client *c, scep_keystore *ks, const scep_params *p,
                     const scep_enroll_opts *o, scep_enroll_result *r, scep_error *e)
 {
@@ -398,10 +410,7 @@ scep_rc scep_enroll(scep_client *c, scep_keystore *ks, const scep_params *p,
     }
 
     unsigned caps;
-    rc = scep_get_caps(c, &caps, e);
-    if (rc)
-        return rc;
-    rc = scep_get_ca(c, r->ca_fpr, NULL, e);
+    rc = caps_and_ca(c, &caps, r->ca_fpr, e);
     if (rc)
         return rc;
     if (o->renew_name && !(caps & SCEP_CAP_RENEWAL))
@@ -482,10 +491,7 @@ scep_rc scep_poll(scep_client *c, scep_keystore *ks, const char *name,
     r->msg_type = SCEP_MSG_CERTPOLL;
     memcpy(r->transaction_id, t.transaction_id, sizeof r->transaction_id);
     unsigned caps;
-    rc = scep_get_caps(c, &caps, e);
-    if (rc)
-        goto out;
-    rc = scep_get_ca(c, r->ca_fpr, NULL, e);
+    rc = caps_and_ca(c, &caps, r->ca_fpr, e);
     if (rc)
         goto out;
     subject = subject_from_hex(t.subject);

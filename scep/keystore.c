@@ -518,16 +518,6 @@ scep_cert_status scep_cert_status_at(const scep_keyinfo *k, time_t now, unsigned
 
 /* ---- store ------------------------------------------------------------------ */
 
-static int policy_ok(const char *p)
-{
-    if (strlen(p) > SCEP_POLICY_MAX)
-        return 0;
-    for (; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return 0;
-    return 1;
-}
-
 static scep_rc chain_to_pem(STACK_OF(X509) *chain, char **pem, size_t *len, scep_error *e)
 {
     size_t used = 0;
@@ -673,7 +663,7 @@ scep_rc scep_keystore_store(scep_keystore *ks, const char *name, EVP_PKEY *key, 
     if (rc)
         return rc;
     if (usage < SCEP_USAGE_NONE || usage > SCEP_USAGE_DOT1X ||
-        (policy && !policy_ok(policy)))
+        (policy && !scep_one_line(policy, SCEP_POLICY_MAX)))
         return scep_error_set(e, SCEP_E_INVALID, "key store: invalid usage or policy");
     if (replace && !*replace)
         replace = NULL;

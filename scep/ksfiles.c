@@ -117,6 +117,16 @@ int scep_kv_next(char **cur, char **key, char **val)
     return 0;
 }
 
+int scep_one_line(const char *s, size_t max)
+{
+    if (strlen(s) > max)
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
 int scep_parse_num(const char *s, long long lo, long long hi, long long *out)
 {
     char *end;

@@ -148,6 +148,9 @@ scep_rc scep_dir_ensure_private(const char *dir, scep_error *e);
 /* Net-SNMP-config-like "key value" lines: next pair of a mutable buffer (blank
  * lines and # comments skipped, value = rest of the line); 1 or 0 at the end. */
 int scep_kv_next(char **cur, char **key, char **val);
+/* 1 when s fits one value of such a line: at most max bytes, no control
+ * character (ksfiles.c). */
+int scep_one_line(const char *s, size_t max);
 /* Strict decimal in [lo, hi]; 0 or -1. */
 int scep_parse_num(const char *s, long long lo, long long hi, long long *out);
 /* SCEP_E_IO "<op> <path>: <strerror(errno)>" (ksfiles.c). */

@@ -69,17 +69,6 @@ static scep_rc pending_paths(scep_keystore *ks, const char *name, char *kpath, c
     return rc;
 }
 
-/* A value that fits one line of the .txn file. */
-static int one_line(const char *s, size_t max)
-{
-    if (strlen(s) > max)
-        return 0;
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return 0;
-    return 1;
-}
-
 static int copy_field(char *dst, size_t size, const char *val)
 {
     size_t l = strlen(val);
@@ -107,9 +96,10 @@ scep_rc scep_txn_save(scep_keystore *ks, const scep_txn *t, EVP_PKEY *key, scep_
     hash = scep_hash_name(t->hash);
     if (!usage || !hash || !t->transaction_id[0] ||
         strcspn(t->transaction_id, " \t") != strlen(t->transaction_id) ||
-        !one_line(t->transaction_id, 64) || !one_line(t->ipsec_policy, SCEP_POLICY_MAX) ||
-        !one_line(t->subject, sizeof t->subject - 1) ||
-        !one_line(t->replace, SCEP_NAME_MAX) ||
+        !scep_one_line(t->transaction_id, 64) ||
+        !scep_one_line(t->ipsec_policy, SCEP_POLICY_MAX) ||
+        !scep_one_line(t->subject, sizeof t->subject - 1) ||
+        !scep_one_line(t->replace, SCEP_NAME_MAX) ||
         (t->msg_type != SCEP_MSG_PKCSREQ && t->msg_type != SCEP_MSG_RENEWALREQ))
         return scep_error_set(e, SCEP_E_INVALID, "pending: invalid transaction fields");
     snprintf(dir, sizeof dir, "%s/" PENDING_DIR, scep_keystore_dir(ks));
