@@ -119,7 +119,7 @@ static size_t url_decode(char *s)
     return (size_t)(o - s);
 }
 
-static unsigned char *b64_decode(const char *s, size_t len, size_t *out)
+unsigned char *httpd_b64_decode(const char *s, size_t len, size_t *out)
 {
     unsigned char *buf = malloc(len / 4 * 3 + 4);
     EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
@@ -151,7 +151,7 @@ static int parse_query(char *q, httpd_req *r)
         if (strcmp(tok, "operation") == 0) {
             snprintf(r->operation, sizeof r->operation, "%s", eq);
         } else if (strcmp(tok, "message") == 0 && !r->msg) {
-            r->msg = b64_decode(eq, n, &r->msg_len);
+            r->msg = httpd_b64_decode(eq, n, &r->msg_len);
             if (!r->msg)
                 return -1;
         }

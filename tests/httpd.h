@@ -30,6 +30,8 @@ int httpd_send_all(int fd, const void *buf, size_t len);
 void httpd_respond(int fd, int code, const char *ctype, const void *body, size_t len);
 void httpd_respond_text(int fd, int code, const char *text);
 
+/* Base64 (line breaks allowed) of len bytes; malloc'd, NULL when invalid. */
+unsigned char *httpd_b64_decode(const char *s, size_t len, size_t *out);
 /* Value of a hex digit, -1 if c is none. */
 int httpd_hexval(int c);
 

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "httpd.h"
 #include "scep-int.h"
 #include "scepsrv.h"
 #include "testutil.h"
@@ -22,23 +23,6 @@ typedef struct server {
     scepsrv_req last; /* the last decoded pkiMessage */
     int fail_transport;
 } server;
-
-static int unbase64(const char *b64, unsigned char **out, size_t *len)
-{
-    size_t n = strlen(b64);
-    *out = malloc(n + 1);
-    if (!*out)
-        return -1;
-    int got = EVP_DecodeBlock(*out, (const unsigned char *)b64, (int)n);
-    if (got < 0)
-        return -1;
-    while (n > 0 && b64[n - 1] == '=') { /* DecodeBlock counts padding */
-        got--;
-        n--;
-    }
-    *len = (size_t)got;
-    return 0;
-}
 
 static scep_rc answer(server *srv, const unsigned char *der, size_t len,
                       scep_http_resp *resp, scep_error *e)
@@ -98,8 +82,8 @@ static scep_rc transport(void *ctx, const scep_settings *s, const scep_http_req 
     srv->gets++;
     unsigned char *der = NULL;
     size_t len = 0;
-    if (!req->message || unbase64(req->message, &der, &len) != 0) {
-        free(der);
+    if (!req->message ||
+        !(der = httpd_b64_decode(req->message, strlen(req->message), &len))) {
         return scep_error_set(e, SCEP_E_INTERNAL, "GET without a base64 message");
     }
     scep_rc rc = answer(srv, der, len, resp, e);
