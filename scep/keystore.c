@@ -511,7 +511,7 @@ scep_cert_status scep_cert_status_at(const scep_keyinfo *k, time_t now, unsigned
         return SCEP_CERT_NOTYETVALID;
     if (now >= k->not_after)
         return SCEP_CERT_EXPIRED;
-    if (scep_days_left(k, now) < (long)warn_days)
+    if (warn_days && scep_days_left(k, now) <= (long)warn_days) /* "or fewer" (MIB) */
         return SCEP_CERT_EXPIRING;
     return SCEP_CERT_VALID;
 }

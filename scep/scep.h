@@ -314,7 +314,8 @@ void scep_keystore_cert_path(const scep_keystore *ks, const char *name, char *bu
                              size_t n);
 void scep_keystore_chain_path(const scep_keystore *ks, const char *name, char *buf,
                               size_t n);
-/* Status of a certificate at `now` with a warning window of warn_days. */
+/* Status of a certificate at `now`: expiring when warn_days (> 0) days are left
+ * or fewer. */
 scep_cert_status scep_cert_status_at(const scep_keyinfo *k, time_t now, unsigned warn_days);
 /* Days left (floor, negative once expired). */
 long scep_days_left(const scep_keyinfo *k, time_t now);

@@ -488,14 +488,17 @@ static void test_days_and_status(void)
     /* 1 s before: 0 days left, expiring */
     CU_ASSERT_EQUAL(scep_days_left(&k, na - 1), 0);
     CU_ASSERT_EQUAL(scep_cert_status_at(&k, na - 1, 7), SCEP_CERT_EXPIRING);
-    CU_ASSERT_EQUAL(scep_cert_status_at(&k, na - 1, 0), SCEP_CERT_VALID);
+    CU_ASSERT_EQUAL(scep_cert_status_at(&k, na - 1, 0),
+                    SCEP_CERT_VALID); /* 0 = no window */
     /* floor, negative once expired */
     CU_ASSERT_EQUAL(scep_days_left(&k, na + 1), -1);
     CU_ASSERT_EQUAL(scep_days_left(&k, na + 86400), -1);
     CU_ASSERT_EQUAL(scep_days_left(&k, na + 86401), -2);
-    /* the warning window: days left < warn_days */
+    /* the warning window: warn_days days left or fewer (scepcKeyStoreWarnDays) */
+    CU_ASSERT_EQUAL(scep_days_left(&k, na - 8 * 86400), 8);
+    CU_ASSERT_EQUAL(scep_cert_status_at(&k, na - 8 * 86400, 7), SCEP_CERT_VALID);
     CU_ASSERT_EQUAL(scep_days_left(&k, na - 7 * 86400), 7);
-    CU_ASSERT_EQUAL(scep_cert_status_at(&k, na - 7 * 86400, 7), SCEP_CERT_VALID);
+    CU_ASSERT_EQUAL(scep_cert_status_at(&k, na - 7 * 86400, 7), SCEP_CERT_EXPIRING);
     CU_ASSERT_EQUAL(scep_days_left(&k, na - 7 * 86400 + 1), 6);
     CU_ASSERT_EQUAL(scep_cert_status_at(&k, na - 7 * 86400 + 1, 7), SCEP_CERT_EXPIRING);
 }
