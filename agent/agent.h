@@ -20,17 +20,20 @@
 /* The MIB root, written once (SPEC.md section 8): netSnmpPlaypen.7237.
  * Move it here (and in the MIB's MODULE-IDENTITY) when the project has a PEN. */
 #define SCEPC_ROOT_OID 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 7237
-#define SCEPC_OID(...) {SCEPC_ROOT_OID, __VA_ARGS__}
+#define SCEPC_OID(...)                                                                     \
+    {                                                                                      \
+        SCEPC_ROOT_OID, __VA_ARGS__                                                        \
+    }
 
 /* ---- local configuration (conf.c): never settable over SNMP (X4) --------- */
 #define AGENT_MAX_POLICIES 16
-#define AGENT_CMD_MAX 1024
+#define AGENT_CMD_MAX      1024
 
 typedef struct agent_hook {
-    char install_dir[PATH_MAX]; /* per-usage copy of key/cert/chain ("" = none) */
-    uid_t owner;                /* (uid_t)-1 = unchanged */
-    gid_t group;                /* (gid_t)-1 = unchanged */
-    unsigned mode;              /* of the installed key copy; 0 = 0600 */
+    char install_dir[PATH_MAX];     /* per-usage copy of key/cert/chain ("" = none) */
+    uid_t owner;                    /* (uid_t)-1 = unchanged */
+    gid_t group;                    /* (gid_t)-1 = unchanged */
+    unsigned mode;                  /* of the installed key copy; 0 = 0600 */
     char reload_cmd[AGENT_CMD_MAX]; /* argv, split on blanks, no shell */
 } agent_hook;
 
@@ -40,16 +43,16 @@ typedef struct agent_conf {
     char default_key[SCEP_NAME_MAX + 1];
     char policies[AGENT_MAX_POLICIES][SCEP_POLICY_MAX + 1];
     unsigned n_policies;
-    agent_hook hooks[5];        /* indexed by scep_usage 1..4 */
+    agent_hook hooks[5]; /* indexed by scep_usage 1..4 */
     char restart_cmd[AGENT_CMD_MAX];
-    unsigned cmd_timeout;       /* seconds for restart/reload commands */
+    unsigned cmd_timeout; /* seconds for restart/reload commands */
     char cacert_bundle[PATH_MAX];
     char proxy[SCEP_URL_MAX + 1];
     char agentx_socket[256];
-    unsigned ping_interval;     /* AgentX ping interval, seconds */
-    char state_dir[PATH_MAX];   /* settings, history, auto secret */
-    char export_dir[PATH_MAX];  /* config copy files (T5) */
-    unsigned trap_queue_max;    /* notifications kept while the master is away */
+    unsigned ping_interval;             /* AgentX ping interval, seconds */
+    char state_dir[PATH_MAX];           /* settings, history, auto secret */
+    char export_dir[PATH_MAX];          /* config copy files (T5) */
+    unsigned trap_queue_max;            /* notifications kept while the master is away */
     char default_url[SCEP_URL_MAX + 1]; /* initial server URL before any SET */
 } agent_conf;
 
@@ -62,17 +65,17 @@ const char *const *agent_conf_policy_list(const agent_conf *c);
 
 /* ---- state written over SNMP and persisted (state.c) --------------------- */
 typedef struct agent_auto {
-    int enable;            /* A1 */
+    int enable;              /* A1 */
     unsigned char start[11]; /* DateAndTime of the first run */
-    size_t start_len;      /* 0, 8 or 11 */
-    int jitter;            /* A2 */
-    unsigned poll_count;   /* A3 */
+    size_t start_len;        /* 0, 8 or 11 */
+    int jitter;              /* A2 */
+    unsigned poll_count;     /* A3 */
     unsigned poll_interval;
-    unsigned interval;     /* A4: seconds, 0 = once */
-    int restart;           /* A5 */
-    int delete_previous;   /* A6 */
-    unsigned renew_days;   /* B4: 0 = off */
-    scep_params p;         /* A7: its own parameters (challenge in a 0600 file) */
+    unsigned interval;   /* A4: seconds, 0 = once */
+    int restart;         /* A5 */
+    int delete_previous; /* A6 */
+    unsigned renew_days; /* B4: 0 = off */
+    scep_params p;       /* A7: its own parameters (challenge in a 0600 file) */
 } agent_auto;
 
 typedef struct agent_state {
@@ -82,8 +85,8 @@ typedef struct agent_state {
     char ca_pin[SCEP_FPR_HEX_LEN + 1];
     char ca_seen[SCEP_FPR_HEX_LEN + 1]; /* TOFU (not writable) */
     agent_auto autoreq;
-    unsigned notify_bits;  /* bit n = scepcNotifyEnable bit n */
-    unsigned warn_days;    /* scepcExpiryWarnDays */
+    unsigned notify_bits; /* bit n = scepcNotifyEnable bit n */
+    unsigned warn_days;   /* scepcExpiryWarnDays */
 } agent_state;
 
 /* The manual request (M1-M7, not persisted: M11). */
@@ -107,7 +110,7 @@ typedef struct agent {
     scep_keystore *ks;
     scep_jobq *jobs;
     struct scep_history *hist;
-    int connected;         /* AgentX session to the master is up */
+    int connected; /* AgentX session to the master is up */
 } agent;
 
 extern agent g_agent;
@@ -119,7 +122,7 @@ void agent_log_shutdown(void);
 /* scep_settings for a client from the SNMP state + local config (agent.c). */
 void agent_client_settings(scep_settings *s);
 void agent_shutdown(void);
-void agent_reload(void);          /* SIGHUP */
+void agent_reload(void); /* SIGHUP */
 
 /* ---- SET staging (stage.c): one PDU's effect, all-or-nothing ------------- */
 /* The state the PDU being SET would produce. Handlers write into it in
@@ -128,12 +131,12 @@ void agent_reload(void);          /* SIGHUP */
 typedef struct agent_stage {
     agent_state st;
     agent_manual manual;
-    int trigger;          /* scepcReqTrigger enroll(2) in this PDU */
-    int restart;          /* scepcReqRestart restart(2) in this PDU */
-    int delete_key;       /* scepcKeyRowAction delete(2): key index */
+    int trigger;    /* scepcReqTrigger enroll(2) in this PDU */
+    int restart;    /* scepcReqRestart restart(2) in this PDU */
+    int delete_key; /* scepcKeyRowAction delete(2): key index */
     uint32_t delete_index;
-    int spin_seen;        /* the spin lock was part of this PDU */
-    int dirty_state;      /* agent_state changed: persist at COMMIT */
+    int spin_seen;   /* the spin lock was part of this PDU */
+    int dirty_state; /* agent_state changed: persist at COMMIT */
 } agent_stage;
 
 /* The stage of the PDU of reqinfo (created at its first RESERVE1). NULL and a
@@ -167,13 +170,13 @@ void agent_set_octets(netsnmp_request_info *r, const void *p, size_t n);
 void agent_set_int(netsnmp_request_info *r, u_char type, long v);
 
 /* ---- MIB groups (one file each) ------------------------------------------ */
-void mib_settings_init(void);   /* scepcSettings */
-void mib_request_init(void);    /* scepcRequest */
-void mib_auto_init(void);       /* scepcAuto */
-void mib_history_init(void);    /* scepcHistory */
-void mib_keys_init(void);       /* scepcKeyStore */
-void mib_notify_init(void);     /* scepcNotifyCtl + sending */
-void mib_keys_refresh(void);    /* after the key store changed */
+void mib_settings_init(void); /* scepcSettings */
+void mib_request_init(void);  /* scepcRequest */
+void mib_auto_init(void);     /* scepcAuto */
+void mib_history_init(void);  /* scepcHistory */
+void mib_keys_init(void);     /* scepcKeyStore */
+void mib_notify_init(void);   /* scepcNotifyCtl + sending */
+void mib_keys_refresh(void);  /* after the key store changed */
 /* Delete the key with that scepcKeyIndex (COMMIT of scepcKeyRowAction). */
 void agent_keys_delete(uint32_t index);
 
@@ -209,11 +212,11 @@ size_t agent_utf8_cut(const char *s, size_t n);
  * thread. Not persisted and not in agent_state: the SET stage copies and swaps
  * agent_state, which would lose an update made between TestSet and CommitSet. */
 typedef struct agent_auto_status {
-    int running;         /* a run is being sent or waits between polls: running(4) */
-    int finished;        /* timer on, nothing more scheduled: finished(3) */
-    time_t next_run;     /* scheduled time, random delay included; 0 = not known */
-    uint32_t failures;   /* scepcAutoFailures (since the agent started) */
-    time_t last_failed;  /* scepcAutoLastFailed; 0 = none */
+    int running;        /* a run is being sent or waits between polls: running(4) */
+    int finished;       /* timer on, nothing more scheduled: finished(3) */
+    time_t next_run;    /* scheduled time, random delay included; 0 = not known */
+    uint32_t failures;  /* scepcAutoFailures (since the agent started) */
+    time_t last_failed; /* scepcAutoLastFailed; 0 = none */
 } agent_auto_status;
 extern agent_auto_status g_auto_status;
 /* NULL when the automatic request may be enabled with state s (URL, key name,
@@ -254,8 +257,13 @@ uint32_t agent_enroll_last_index(void);
 int agent_enroll_busy(const char *name);
 
 /* ---- notifications (notify.c) -------------------------------------------- */
-enum { AGENT_NOTIFY_PENDING = 0, AGENT_NOTIFY_STORE_FULL = 1, AGENT_NOTIFY_FAILED = 2,
-       AGENT_NOTIFY_OBTAINED = 3, AGENT_NOTIFY_EXPIRING = 4 };
+enum {
+    AGENT_NOTIFY_PENDING = 0,
+    AGENT_NOTIFY_STORE_FULL = 1,
+    AGENT_NOTIFY_FAILED = 2,
+    AGENT_NOTIFY_OBTAINED = 3,
+    AGENT_NOTIFY_EXPIRING = 4
+};
 void agent_notify_history(int which, uint32_t hist_index);
 void agent_notify_key(int which, uint32_t key_index);
 void agent_notify_connected(int up);

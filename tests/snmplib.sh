@@ -15,7 +15,9 @@
 #   sl_set_err OID TYPE VALUE... print the error name of a refused SET
 #                          ("noError" when it succeeded)
 #   sl_walk [OID]          walk of the MIB (default: scepcObjects) as admin,
-#                          without the scepcLocalTime line
+#                          without the lines that follow the clock
+#                          (scepcLocalTime, scepcKeyStoreMinDays,
+#                          scepcKeyCertDaysLeft: a day boundary may pass)
 #   sl_mib OID-SUFFIX      print the full OID of the MIB root + suffix
 # Checks: sl_eq NAME GOT WANT, sl_match NAME GOT GLOB, sl_wait_value
 #   SECS OID GLOB (poll until the value matches; prints the last one).
@@ -102,7 +104,9 @@ sl_walk()
 {
     snmpwalk -m '' -On -t "${SL_TIMEOUT:-3}" -r 1 -v3 -l authPriv -u "$SL_ADMIN_USER" \
         -a SHA -A "$SL_ADMIN_AUTH" -x AES -X "$SL_ADMIN_PRIV" "127.0.0.1:$SL_PORT" \
-        "${1:-$SL_ROOT.1}" | grep -v "^$SL_ROOT\.1\.1\.6\.0 = "
+        "${1:-$SL_ROOT.1}" |
+        grep -v -e "^$SL_ROOT\.1\.1\.6\.0 = " -e "^$SL_ROOT\.1\.5\.3\.0 = " \
+            -e "^$SL_ROOT\.1\.5\.5\.1\.12\."
 }
 
 sl_eq()
