@@ -57,9 +57,15 @@ int main(int argc, char **argv)
 
     while ((c = getopt(argc, argv, "x:o:i:")) != -1) {
         switch (c) {
-        case 'x': xaddr = optarg; break;
-        case 'o': oidstr = optarg; break;
-        case 'i': ping = atoi(optarg); break;
+        case 'x':
+            xaddr = optarg;
+            break;
+        case 'o':
+            oidstr = optarg;
+            break;
+        case 'i':
+            ping = atoi(optarg);
+            break;
         default:
             fprintf(stderr, "usage: minagent -x unix:SOCKET [-o OID] [-i PING]\n");
             return 2;
@@ -73,11 +79,13 @@ int main(int argc, char **argv)
     setenv("MIBS", "", 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD,
+                           1);
     if (xaddr)
         netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, xaddr);
     init_agent("minagent");
-    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, ping);
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+                       ping);
     /* TESTBED.md: the long variant (int answers SETs wrongly); read-only */
     if (netsnmp_register_read_only_long_instance("minagent", o, olen, &value, NULL) !=
         MIB_REGISTERED_OK) {

@@ -214,23 +214,45 @@ int main(int argc, char **argv)
     optind = 2;
     while ((c = getopt(argc, argv, "a:c:o:n:S:R:t:k:m:C:O:")) != -1) {
         switch (c) {
-        case 'a': op.addr = optarg; break;
-        case 'c': op.community = optarg; break;
-        case 'o': op.out = optarg; break;
-        case 'n': op.min = atol(optarg); break;
-        case 'S': op.stop = optarg; break;
-        case 'R': op.ready = optarg; break;
-        case 't': op.timeout = atol(optarg); break;
-        case 'k': op.runs = atol(optarg); break;
-        case 'm': op.maxrep = atol(optarg); break;
+        case 'a':
+            op.addr = optarg;
+            break;
+        case 'c':
+            op.community = optarg;
+            break;
+        case 'o':
+            op.out = optarg;
+            break;
+        case 'n':
+            op.min = atol(optarg);
+            break;
+        case 'S':
+            op.stop = optarg;
+            break;
+        case 'R':
+            op.ready = optarg;
+            break;
+        case 't':
+            op.timeout = atol(optarg);
+            break;
+        case 'k':
+            op.runs = atol(optarg);
+            break;
+        case 'm':
+            op.maxrep = atol(optarg);
+            break;
         case 'C':
             if (parse_oid(optarg, op.ctl, &op.ctllen)) {
                 usage();
                 return 2;
             }
             break;
-        case 'O': op.ctl_out = optarg; break;
-        default: usage(); return 2;
+        case 'O':
+            op.ctl_out = optarg;
+            break;
+        default:
+            usage();
+            return 2;
         }
     }
     if (!op.addr || !op.out || optind != argc - 1 || op.timeout < 1 || op.maxrep < 1 ||
@@ -241,7 +263,8 @@ int main(int argc, char **argv)
     }
     setenv("MIBS", "", 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD,
+                           1);
     init_snmp("snmploop");
     h = open_session(&op);
     if (!h)
