@@ -55,18 +55,13 @@ static scep_rc ensure_curl(void)
     return rc;
 }
 
+/* Nothing heavy happens here: libcurl (and the libraries it initialises) and
+ * the private OpenSSL context with the legacy provider are set up on first
+ * use, by the first request (ensure_curl) and the first SCEP message
+ * (scep_libctx), both under a lock. An agent that never enrolls does not pay
+ * for them (SPEC P3, idle RSS). */
 scep_rc scep_global_init(void)
 {
-    scep_rc rc = ensure_curl();
-
-    if (rc) {
-        scep_log(SCEP_LOG_ERR, "curl_global_init failed");
-        return rc;
-    }
-    if (!scep_libctx()) {
-        scep_log(SCEP_LOG_ERR, "OpenSSL library context could not be created");
-        return SCEP_E_CRYPTO;
-    }
     return SCEP_OK;
 }
 

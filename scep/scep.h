@@ -227,7 +227,8 @@ void scep_http_resp_free(scep_http_resp *r);
 const char *scep_version_info(void);
 /* Overwrite a secret in memory (OPENSSL_cleanse). */
 void scep_wipe(void *p, size_t n);
-/* Process-wide init/cleanup (curl_global_init, OpenSSL lib ctx). */
+/* Process-wide init/cleanup. libcurl and the private OpenSSL context are
+ * set up lazily on first use; cleanup releases them (call it once, at exit). */
 scep_rc scep_global_init(void);
 void scep_global_cleanup(void);
 
