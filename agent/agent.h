@@ -100,6 +100,9 @@ int agent_state_load(const char *dir, agent_state *s);
 /* Write the whole state atomically (temp + fsync + rename); the auto challenge
  * goes to its own 0600 file. */
 int agent_state_save(const char *dir, const agent_state *s);
+/* The state in "keyword value" lines (malloc'd); for_export leaves out what is
+ * not a setting (caSeen). Never a secret: the challenge has its own file. */
+char *agent_state_format(const agent_state *s, int for_export, size_t *len);
 
 /* ---- the running agent --------------------------------------------------- */
 typedef struct agent {
@@ -151,6 +154,28 @@ void agent_stage_commit(netsnmp_agent_request_info *reqinfo);
 void agent_stage_free(netsnmp_agent_request_info *reqinfo);
 /* Dispatch of the four modes above, for handlers. Returns 1 if handled. */
 int agent_stage_mode(netsnmp_agent_request_info *reqinfo);
+
+/* ---- scalar groups (scalars.c) ------------------------------------------- */
+/* A group of scalars under scepcObjects.arc, columns first..last. */
+typedef struct agent_scalars {
+    const char *name;
+    oid arc;
+    int first, last;
+    /* Each column registered alone (a table shares the subtree): a column is
+     * writable when its bit (1u << col) is set in single, else read-only. */
+    unsigned single;
+    void (*get)(netsnmp_request_info *r, int col);
+    /* RESERVE1: type/length/range, then the value goes into the stage;
+     * NULL: nothing is writable (notWritable). */
+    int (*reserve1)(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
+                    const netsnmp_variable_list *v, int col);
+    /* RESERVE2: consistency against the staged PDU; NULL: none. */
+    int (*reserve2)(const agent_stage *stg, const netsnmp_variable_list *v, int col);
+    /* ACTION/UNDO/COMMIT/FREE; NULL: agent_stage_mode. */
+    void (*phase)(netsnmp_agent_request_info *reqinfo);
+} agent_scalars;
+/* Register the group (g must outlive the agent: a static const). */
+void agent_register_scalars(const agent_scalars *g);
 
 /* ---- value checks shared by handlers (snmputil.c) ------------------------ */
 /* Each returns SNMP_ERR_NOERROR or the error to set on the request. */

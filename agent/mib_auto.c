@@ -229,7 +229,7 @@ static void get_one(netsnmp_request_info *r, int col)
         set_time(r, g_auto_status.last_failed);
         break;
     default:
-        netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT);
+        netsnmp_request_set_error(r, SNMP_NOSUCHOBJECT);
     }
 }
 
@@ -263,8 +263,10 @@ static int set_truth(agent_auto *a, const netsnmp_variable_list *v, int col)
 }
 
 /* RESERVE1: syntax and range, then the new value goes into the stage. */
-static int reserve1(agent_stage *stg, const netsnmp_variable_list *v, int col)
+static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
+                    const netsnmp_variable_list *v, int col)
 {
+    (void)reqinfo;
     agent_auto *a = &stg->st.autoreq;
     char buf[SCEP_CHALLENGE_MAX + 1];
     int err = SNMP_ERR_NOERROR;
@@ -351,8 +353,9 @@ static int reserve1(agent_stage *stg, const netsnmp_variable_list *v, int col)
 }
 
 /* RESERVE2: consistency with the state the whole PDU produces. */
-static int reserve2(const agent_stage *stg, int col)
+static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int col)
 {
+    (void)v;
     const agent_auto *a = &stg->st.autoreq;
     const char *why = NULL;
     switch (col) {
@@ -388,45 +391,16 @@ static int reserve2(const agent_stage *stg, int col)
     return SNMP_ERR_NOERROR;
 }
 
-static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
-                   netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
-{
-    (void)h;
-    (void)reg;
-    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
-        reqinfo->mode != MODE_SET_RESERVE2) {
-        agent_stage_mode(reqinfo);
-        return SNMP_ERR_NOERROR;
-    }
-    for (netsnmp_request_info *r = requests; r; r = r->next) {
-        if (r->processed)
-            continue;
-        int col = (int)r->requestvb->name[r->requestvb->name_length - 2]; /* base.col.0 */
-        if (reqinfo->mode == MODE_GET) {
-            get_one(r, col);
-            continue;
-        }
-        agent_stage *stg = agent_stage_get(reqinfo, r);
-        if (!stg)
-            return SNMP_ERR_NOERROR;
-        int err = reqinfo->mode == MODE_SET_RESERVE1 ? reserve1(stg, r->requestvb, col)
-                                                     : reserve2(stg, col);
-        if (err) {
-            netsnmp_set_request_error(reqinfo, r, err);
-            return SNMP_ERR_NOERROR;
-        }
-    }
-    return SNMP_ERR_NOERROR;
-}
-
 void mib_auto_init(void)
 {
-    static const oid base[] = SCEPC_OID(1, 3);
-    netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
-        "scepcAuto", handler, base, OID_LENGTH(base), HANDLER_CAN_RWRITE);
-    if (!reg || netsnmp_register_scalar_group(reg, COL_ENABLE, COL_LAST_FAILED) !=
-                    MIB_REGISTERED_OK)
-        snmp_log(LOG_ERR, "cannot register scepcAuto\n");
+    static const agent_scalars g = {.name = "scepcAuto",
+                                    .arc = 3,
+                                    .first = COL_ENABLE,
+                                    .last = COL_LAST_FAILED,
+                                    .get = get_one,
+                                    .reserve1 = reserve1,
+                                    .reserve2 = reserve2};
+    agent_register_scalars(&g);
     /* agent.c initialises the groups it knows; the config copy group (T5)
      * is started from here. */
     mib_cfgcopy_init();

@@ -85,52 +85,11 @@ int agent_cfg_name_valid(const char *name, size_t len)
 
 /* ---- export ---------------------------------------------------------------- */
 
-static void put_str(FILE *f, const char *key, const char *v)
-{
-    fprintf(f, "%s ", key);
-    for (; *v; v++) {
-        if (*v == '\n')
-            fputs("\\n", f);
-        else if (*v == '\\')
-            fputs("\\\\", f);
-        else
-            fputc(*v, f);
-    }
-    fputc('\n', f);
-}
-
 int agent_cfg_export(const agent_state *s, const char *path, char *err, size_t errlen)
 {
-    char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    const agent_auto *a = &s->autoreq;
-    fprintf(f, "# scepagentd settings export (SCEP-CLIENT-MIB scepcConfigCopy); "
-               "no challenge password, key or certificate\n");
-    put_str(f, "serverUrl", s->url);
-    fprintf(f, "serverPort %u\nserverTimeout %u\n", s->port, s->timeout);
-    put_str(f, "caPin", s->ca_pin);
-    fprintf(f, "autoEnable %d\nautoStart ", a->enable ? 1 : 0);
-    for (size_t i = 0; i < a->start_len && i < sizeof a->start; i++)
-        fprintf(f, "%02x", a->start[i]);
-    fprintf(f,
-            "\nautoJitter %d\nautoPollCount %u\nautoPollInterval %u\nautoInterval %u\n"
-            "autoRestart %d\nautoDeletePrevious %d\nautoRenewDays %u\n",
-            a->jitter ? 1 : 0, a->poll_count, a->poll_interval, a->interval,
-            a->restart ? 1 : 0, a->delete_previous ? 1 : 0, a->renew_days);
-    put_str(f, "autoKeyName", a->p.name);
-    fprintf(f, "autoHash %d\nautoBits %u\n", (int)a->p.hash, a->p.bits);
-    put_str(f, "autoOrganization", a->p.org);
-    put_str(f, "autoCommonName", a->p.cn);
-    fprintf(f, "autoUsage %d\n", (int)a->p.usage);
-    put_str(f, "autoIpsecPolicy", a->p.ipsec_policy);
-    fprintf(f, "notifyEnable %u\nexpiryWarnDays %u\n", s->notify_bits, s->warn_days);
-    if (fclose(f) != 0) {
-        free(buf);
+    char *buf = agent_state_format(s, 1, &len); /* the same format as the state file */
+    if (!buf) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -556,13 +515,14 @@ static void get_one(netsnmp_request_info *r, int col)
             agent_set_octets(r, zero_dt, sizeof zero_dt);
         break;
     default:
-        netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT);
+        netsnmp_request_set_error(r, SNMP_NOSUCHOBJECT);
     }
 }
 
-static int reserve1(netsnmp_agent_request_info *reqinfo, const netsnmp_variable_list *v,
-                    int col)
+static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
+                    const netsnmp_variable_list *v, int col)
 {
+    (void)stg;
     int err;
     if (!mine(reqinfo)) { /* a new PDU (a stale one is dropped) */
         memset(&P, 0, sizeof P);
@@ -589,8 +549,9 @@ static int reserve1(netsnmp_agent_request_info *reqinfo, const netsnmp_variable_
     }
 }
 
-static int reserve2(const agent_stage *stg, int col)
+static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int col)
 {
+    (void)v;
     const char *why = NULL;
     if (C.state == CS_RUNNING)
         why = "an export or import is running";
@@ -646,42 +607,15 @@ static void set_phase(netsnmp_agent_request_info *reqinfo)
     }
 }
 
-static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
-                   netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
-{
-    (void)h;
-    (void)reg;
-    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
-        reqinfo->mode != MODE_SET_RESERVE2) {
-        set_phase(reqinfo);
-        return SNMP_ERR_NOERROR;
-    }
-    for (netsnmp_request_info *r = requests; r; r = r->next) {
-        if (r->processed)
-            continue;
-        int col = (int)r->requestvb->name[r->requestvb->name_length - 2]; /* base.col.0 */
-        if (reqinfo->mode == MODE_GET) {
-            get_one(r, col);
-            continue;
-        }
-        agent_stage *stg = agent_stage_get(reqinfo, r);
-        if (!stg)
-            return SNMP_ERR_NOERROR;
-        int err = reqinfo->mode == MODE_SET_RESERVE1 ? reserve1(reqinfo, r->requestvb, col)
-                                                     : reserve2(stg, col);
-        if (err) {
-            netsnmp_set_request_error(reqinfo, r, err);
-            return SNMP_ERR_NOERROR;
-        }
-    }
-    return SNMP_ERR_NOERROR;
-}
-
 void mib_cfgcopy_init(void)
 {
-    static const oid base[] = SCEPC_OID(1, 6);
-    netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
-        "scepcConfigCopy", handler, base, OID_LENGTH(base), HANDLER_CAN_RWRITE);
-    if (!reg || netsnmp_register_scalar_group(reg, COL_NAME, COL_TIME) != MIB_REGISTERED_OK)
-        snmp_log(LOG_ERR, "cannot register scepcConfigCopy\n");
+    static const agent_scalars g = {.name = "scepcConfigCopy",
+                                    .arc = 6,
+                                    .first = COL_NAME,
+                                    .last = COL_TIME,
+                                    .get = get_one,
+                                    .reserve1 = reserve1,
+                                    .reserve2 = reserve2,
+                                    .phase = set_phase};
+    agent_register_scalars(&g);
 }

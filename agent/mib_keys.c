@@ -434,64 +434,39 @@ static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
     return SNMP_ERR_NOERROR;
 }
 
-static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
-                          netsnmp_agent_request_info *reqinfo,
-                          netsnmp_request_info *requests)
+static void scalar_get(netsnmp_request_info *r, int col)
 {
-    (void)handler;
-    (void)reg;
-    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
-        reqinfo->mode != MODE_SET_RESERVE2) {
-        agent_stage_mode(reqinfo);
-        return SNMP_ERR_NOERROR;
-    }
-    for (netsnmp_request_info *r = requests; r; r = r->next) {
-        if (r->processed)
-            continue;
-        int col = (int)r->requestvb->name[r->requestvb->name_length - 2]; /* base.col.0 */
-        if (reqinfo->mode == MODE_GET) {
-            if (mib_keys_scalar(col, r->requestvb) != 0)
-                netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);
-            continue;
-        }
-        if (col != SCOL_WARNDAYS) {
-            netsnmp_set_request_error(reqinfo, r, SNMP_ERR_NOTWRITABLE);
-            return SNMP_ERR_NOERROR;
-        }
-        agent_stage *stg = agent_stage_get(reqinfo, r);
-        if (!stg)
-            return SNMP_ERR_NOERROR;
-        if (reqinfo->mode == MODE_SET_RESERVE1) {
-            int err = agent_check_uint(r->requestvb, 1, 365);
-            if (err) {
-                netsnmp_set_request_error(reqinfo, r, err);
-                return SNMP_ERR_NOERROR;
-            }
-            stg->st.warn_days = (unsigned)*r->requestvb->val.integer;
-            stg->dirty_state = 1;
-        }
-    }
+    if (mib_keys_scalar(col, r->requestvb) != 0)
+        netsnmp_request_set_error(r, SNMP_NOSUCHOBJECT);
+}
+
+static int scalar_reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
+                           const netsnmp_variable_list *v, int col)
+{
+    (void)reqinfo;
+    if (col != SCOL_WARNDAYS)
+        return SNMP_ERR_NOTWRITABLE;
+    int err = agent_check_uint(v, 1, 365);
+    if (err)
+        return err;
+    stg->st.warn_days = (unsigned)*v->val.integer;
+    stg->dirty_state = 1;
     return SNMP_ERR_NOERROR;
 }
 
 void mib_keys_init(void)
 {
-    static const oid base[] = SCEPC_OID(1, 5);
     static const oid table_oid[] = SCEPC_OID(1, 5, 5);
-    static const char *const names[] = {"", "scepcKeyStoreCapacity", "scepcKeyStoreCount",
-                                        "scepcKeyStoreMinDays", "scepcKeyStoreWarnDays"};
+    static const agent_scalars g = {.name = "scepcKeyStore",
+                                    .arc = 5,
+                                    .first = SCOL_CAPACITY,
+                                    .last = SCOL_WARNDAYS,
+                                    .single = 1u << SCOL_WARNDAYS,
+                                    .get = scalar_get,
+                                    .reserve1 = scalar_reserve1};
     int ok = 1;
 
-    for (int col = SCOL_CAPACITY; col <= SCOL_WARNDAYS; col++) {
-        oid o[OID_LENGTH(base) + 1];
-        memcpy(o, base, sizeof base);
-        o[OID_LENGTH(base)] = (oid)col;
-        netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
-            names[col], scalar_handler, o, OID_LENGTH(o),
-            col == SCOL_WARNDAYS ? HANDLER_CAN_RWRITE : HANDLER_CAN_RONLY);
-        ok &= reg && netsnmp_register_scalar(reg) == MIB_REGISTERED_OK;
-    }
-
+    agent_register_scalars(&g);
     K.table = netsnmp_tdata_create_table("scepcKeyTable", 0);
     netsnmp_table_registration_info *ti =
         SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);

@@ -83,7 +83,7 @@ static void get_one(netsnmp_request_info *r, int col)
         agent_set_int(r, ASN_UNSIGNED, (long)agent_enroll_last_index());
         break;
     default:
-        netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT);
+        netsnmp_request_set_error(r, SNMP_NOSUCHOBJECT);
     }
 }
 
@@ -109,8 +109,10 @@ static int printable(const char *s)
 }
 
 /* RESERVE1: syntax and range, then the new value goes into the stage. */
-static int reserve1(agent_stage *stg, const netsnmp_variable_list *v, int col)
+static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
+                    const netsnmp_variable_list *v, int col)
 {
+    (void)reqinfo;
     scep_params *p = &stg->manual.p;
     char buf[SCEP_CHALLENGE_MAX + 1];
     int err;
@@ -219,43 +221,14 @@ static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int 
     return SNMP_ERR_NOERROR;
 }
 
-static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
-                   netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
-{
-    (void)h;
-    (void)reg;
-    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
-        reqinfo->mode != MODE_SET_RESERVE2) {
-        agent_stage_mode(reqinfo);
-        return SNMP_ERR_NOERROR;
-    }
-    for (netsnmp_request_info *r = requests; r; r = r->next) {
-        if (r->processed)
-            continue;
-        int col = (int)r->requestvb->name[r->requestvb->name_length - 2]; /* base.col.0 */
-        if (reqinfo->mode == MODE_GET) {
-            get_one(r, col);
-            continue;
-        }
-        agent_stage *stg = agent_stage_get(reqinfo, r);
-        if (!stg)
-            return SNMP_ERR_NOERROR;
-        int err = reqinfo->mode == MODE_SET_RESERVE1 ? reserve1(stg, r->requestvb, col)
-                                                     : reserve2(stg, r->requestvb, col);
-        if (err) {
-            netsnmp_set_request_error(reqinfo, r, err);
-            return SNMP_ERR_NOERROR;
-        }
-    }
-    return SNMP_ERR_NOERROR;
-}
-
 void mib_request_init(void)
 {
-    static const oid base[] = SCEPC_OID(1, 2);
-    netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
-        "scepcRequest", handler, base, OID_LENGTH(base), HANDLER_CAN_RWRITE);
-    if (!reg ||
-        netsnmp_register_scalar_group(reg, COL_NAME, COL_LAST_INDEX) != MIB_REGISTERED_OK)
-        snmp_log(LOG_ERR, "cannot register scepcRequest\n");
+    static const agent_scalars g = {.name = "scepcRequest",
+                                    .arc = 2,
+                                    .first = COL_NAME,
+                                    .last = COL_LAST_INDEX,
+                                    .get = get_one,
+                                    .reserve1 = reserve1,
+                                    .reserve2 = reserve2};
+    agent_register_scalars(&g);
 }

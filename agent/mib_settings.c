@@ -2,10 +2,8 @@
  * mib_settings.c - scepcSettings (SPEC.md S1-S4, X6): server URL, port,
  * timeout, CA pin (read-write, persisted), CA fingerprint in use, local time.
  *
- * The pattern every scalar group follows: a scalar_group registration and one
- * handler that switches on the column; RESERVE1 checks type/length/value and
- * writes into the stage; RESERVE2 checks consistency against the staged state
- * of the whole PDU; the other SET modes go to the stage engine (stage.c).
+ * As every scalar group: get / reserve1 / reserve2 functions switching on the
+ * column, run by the shared handler of scalars.c and the stage engine.
  */
 #include "config.h"
 
@@ -43,13 +41,15 @@ static void get_one(netsnmp_request_info *r, int col)
         agent_set_octets(r, dt, agent_dateandtime(scep_now(), dt));
         break;
     default:
-        netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT);
+        netsnmp_request_set_error(r, SNMP_NOSUCHOBJECT);
     }
 }
 
 /* RESERVE1: syntax and range, then the new value goes into the stage. */
-static int reserve1(agent_stage *stg, const netsnmp_variable_list *v, int col)
+static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
+                    const netsnmp_variable_list *v, int col)
 {
+    (void)reqinfo;
     char buf[SCEP_URL_MAX + 1];
     int err;
     switch (col) {
@@ -97,8 +97,9 @@ static int reserve1(agent_stage *stg, const netsnmp_variable_list *v, int col)
 
 /* RESERVE2, S4: while the timer is enabled (in the state the PDU produces) the
  * server settings may not change. */
-static int reserve2(const agent_stage *stg, int col)
+static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int col)
 {
+    (void)v;
     if (!stg->st.autoreq.enable)
         return SNMP_ERR_NOERROR;
     int changed = 0;
@@ -124,42 +125,14 @@ static int reserve2(const agent_stage *stg, int col)
     return SNMP_ERR_NOERROR;
 }
 
-static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
-                   netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
-{
-    (void)h;
-    (void)reg;
-    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
-        reqinfo->mode != MODE_SET_RESERVE2) {
-        agent_stage_mode(reqinfo);
-        return SNMP_ERR_NOERROR;
-    }
-    for (netsnmp_request_info *r = requests; r; r = r->next) {
-        if (r->processed)
-            continue;
-        int col = (int)r->requestvb->name[r->requestvb->name_length - 2]; /* base.col.0 */
-        if (reqinfo->mode == MODE_GET) {
-            get_one(r, col);
-            continue;
-        }
-        agent_stage *stg = agent_stage_get(reqinfo, r);
-        if (!stg)
-            return SNMP_ERR_NOERROR;
-        int err = reqinfo->mode == MODE_SET_RESERVE1 ? reserve1(stg, r->requestvb, col)
-                                                     : reserve2(stg, col);
-        if (err) {
-            netsnmp_set_request_error(reqinfo, r, err);
-            return SNMP_ERR_NOERROR;
-        }
-    }
-    return SNMP_ERR_NOERROR;
-}
-
 void mib_settings_init(void)
 {
-    static const oid base[] = SCEPC_OID(1, 1);
-    netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
-        "scepcSettings", handler, base, OID_LENGTH(base), HANDLER_CAN_RWRITE);
-    if (!reg || netsnmp_register_scalar_group(reg, COL_URL, COL_TIME) != MIB_REGISTERED_OK)
-        snmp_log(LOG_ERR, "cannot register scepcSettings\n");
+    static const agent_scalars g = {.name = "scepcSettings",
+                                    .arc = 1,
+                                    .first = COL_URL,
+                                    .last = COL_TIME,
+                                    .get = get_one,
+                                    .reserve1 = reserve1,
+                                    .reserve2 = reserve2};
+    agent_register_scalars(&g);
 }

@@ -419,52 +419,39 @@ void agent_notify_expiry_soon(void)
 
 /* ---- the scalar ---------------------------------------------------------- */
 
-static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
-                   netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+static void enable_get(netsnmp_request_info *r, int col)
 {
-    (void)h;
-    (void)reg;
-    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
-        reqinfo->mode != MODE_SET_RESERVE2) {
-        agent_stage_mode(reqinfo);
-        return SNMP_ERR_NOERROR;
-    }
-    for (netsnmp_request_info *r = requests; r; r = r->next) {
-        if (r->processed)
-            continue;
-        if (reqinfo->mode == MODE_GET) {
-            unsigned char o = agent_notify_bits_to_octet(g_agent.st.notify_bits);
-            snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, &o, 1);
-            continue;
-        }
-        agent_stage *stg = agent_stage_get(reqinfo, r);
-        if (!stg)
-            return SNMP_ERR_NOERROR;
-        if (reqinfo->mode != MODE_SET_RESERVE1)
-            continue;
-        const netsnmp_variable_list *v = r->requestvb;
-        unsigned bits = 0;
-        int err = v->type != ASN_OCTET_STR
-                      ? SNMP_ERR_WRONGTYPE
-                      : agent_notify_bits_from_octets(v->val.string, v->val_len, &bits);
-        if (err) {
-            netsnmp_set_request_error(reqinfo, r, err);
-            return SNMP_ERR_NOERROR;
-        }
-        stg->st.notify_bits = bits;
-        stg->dirty_state = 1;
-    }
+    (void)col;
+    unsigned char o = agent_notify_bits_to_octet(g_agent.st.notify_bits);
+    snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, &o, 1);
+}
+
+static int enable_reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
+                           const netsnmp_variable_list *v, int col)
+{
+    (void)reqinfo;
+    (void)col;
+    unsigned bits = 0;
+    int err = v->type != ASN_OCTET_STR
+                  ? SNMP_ERR_WRONGTYPE
+                  : agent_notify_bits_from_octets(v->val.string, v->val_len, &bits);
+    if (err)
+        return err;
+    stg->st.notify_bits = bits;
+    stg->dirty_state = 1;
     return SNMP_ERR_NOERROR;
 }
 
 void mib_notify_init(void)
 {
-    static const oid enable_oid[] = SCEPC_OID(1, 7, 1);
-    netsnmp_handler_registration *reg =
-        netsnmp_create_handler_registration("scepcNotifyEnable", handler, enable_oid,
-                                            OID_LENGTH(enable_oid), HANDLER_CAN_RWRITE);
-    if (!reg || netsnmp_register_scalar(reg) != MIB_REGISTERED_OK)
-        snmp_log(LOG_ERR, "cannot register scepcNotifyEnable\n");
+    static const agent_scalars g = {.name = "scepcNotifyEnable",
+                                    .arc = 7,
+                                    .first = 1,
+                                    .last = 1,
+                                    .single = 1u << 1,
+                                    .get = enable_get,
+                                    .reserve1 = enable_reserve1};
+    agent_register_scalars(&g);
     if (!snmp_alarm_register(EXPIRY_PERIOD, SA_REPEAT, expiry_check, NULL))
         snmp_log(LOG_ERR, "cannot start the daily expiry check\n");
     agent_notify_expiry_soon();

@@ -51,28 +51,32 @@ static void put_str(FILE *f, const char *key, const char *v)
     fputc('\n', f);
 }
 
-int agent_state_save(const char *dir, const agent_state *s)
+char *agent_state_format(const agent_state *s, int for_export, size_t *lenp)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
-        return -1;
+        return NULL;
     const agent_auto *a = &s->autoreq;
-    fprintf(f, "# scepagentd state: written by the agent on every SET, do not edit while "
-               "it runs\n");
+    fprintf(f, for_export
+                   ? "# scepagentd settings export (SCEP-CLIENT-MIB scepcConfigCopy); "
+                     "no challenge password, key or certificate\n"
+                   : "# scepagentd state: written by the agent on every SET, do not "
+                     "edit while it runs\n");
     put_str(f, "serverUrl", s->url);
     fprintf(f, "serverPort %u\nserverTimeout %u\n", s->port, s->timeout);
     put_str(f, "caPin", s->ca_pin);
-    put_str(f, "caSeen", s->ca_seen);
-    fprintf(f, "autoEnable %d\nautoStart ", a->enable);
-    for (size_t i = 0; i < a->start_len; i++)
+    if (!for_export) /* what this host saw first: not a setting to copy */
+        put_str(f, "caSeen", s->ca_seen);
+    fprintf(f, "autoEnable %d\nautoStart ", a->enable ? 1 : 0);
+    for (size_t i = 0; i < a->start_len && i < sizeof a->start; i++)
         fprintf(f, "%02x", a->start[i]);
     fprintf(f,
             "\nautoJitter %d\nautoPollCount %u\nautoPollInterval %u\nautoInterval %u\n"
             "autoRestart %d\nautoDeletePrevious %d\nautoRenewDays %u\n",
-            a->jitter, a->poll_count, a->poll_interval, a->interval, a->restart,
-            a->delete_previous, a->renew_days);
+            a->jitter ? 1 : 0, a->poll_count, a->poll_interval, a->interval,
+            a->restart ? 1 : 0, a->delete_previous ? 1 : 0, a->renew_days);
     put_str(f, "autoKeyName", a->p.name);
     fprintf(f, "autoHash %d\nautoBits %u\n", (int)a->p.hash, a->p.bits);
     put_str(f, "autoOrganization", a->p.org);
@@ -82,8 +86,19 @@ int agent_state_save(const char *dir, const agent_state *s)
     fprintf(f, "notifyEnable %u\nexpiryWarnDays %u\n", s->notify_bits, s->warn_days);
     if (fclose(f) != 0) {
         free(buf);
-        return -1;
+        return NULL;
     }
+    *lenp = len;
+    return buf;
+}
+
+int agent_state_save(const char *dir, const agent_state *s)
+{
+    size_t len = 0;
+    char *buf = agent_state_format(s, 0, &len);
+    if (!buf)
+        return -1;
+    const agent_auto *a = &s->autoreq;
     char path[PATH_MAX];
     scep_error e;
     scep_error_clear(&e);
