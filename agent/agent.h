@@ -152,6 +152,8 @@ void agent_stage_action(netsnmp_agent_request_info *reqinfo);
 void agent_stage_undo(netsnmp_agent_request_info *reqinfo);
 void agent_stage_commit(netsnmp_agent_request_info *reqinfo);
 void agent_stage_free(netsnmp_agent_request_info *reqinfo);
+/* A TOFU fingerprint recorded between a PDU's RESERVE1 and ACTION (stage.c). */
+void agent_stage_note_ca_seen(const char *fpr);
 /* Dispatch of the four modes above, for handlers. Returns 1 if handled. */
 int agent_stage_mode(netsnmp_agent_request_info *reqinfo);
 

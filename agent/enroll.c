@@ -306,6 +306,7 @@ static void record_ca_seen(const char *fpr)
         return;
     memcpy(g_agent.st.ca_seen, fpr, sizeof g_agent.st.ca_seen);
     g_agent.st.ca_seen[sizeof g_agent.st.ca_seen - 1] = 0;
+    agent_stage_note_ca_seen(g_agent.st.ca_seen); /* a SET in flight keeps it too */
     if (agent_state_save(g_agent.conf.state_dir, &g_agent.st) != 0)
         snmp_log(LOG_ERR,
                  "CA fingerprint %s seen first, but the state could not be saved\n",

@@ -141,3 +141,11 @@ int agent_stage_mode(netsnmp_agent_request_info *reqinfo)
         return 0;
     }
 }
+
+void agent_stage_note_ca_seen(const char *fpr)
+{
+    /* The staged copy was taken at RESERVE1: without this, its ACTION would
+     * put back the empty fingerprint recorded before. */
+    if (S.active && !S.stage.st.ca_pin[0] && !S.stage.st.ca_seen[0])
+        snprintf(S.stage.st.ca_seen, sizeof S.stage.st.ca_seen, "%s", fpr);
+}
