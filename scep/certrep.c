@@ -243,7 +243,9 @@ scep_rc scep_certrep_parse(const unsigned char *der, size_t len, X509 *signer,
 
     memset(out, 0, sizeof *out);
     out->fail_info = -1;
-    if (!der || !signer || !sent_nonce || !transaction_id || !our_key || !our_cert)
+    if (!der || len == 0) /* the server answered 200 with no body */
+        return scep_error_set(e, SCEP_E_MALFORMED, "empty CertRep");
+    if (!signer || !sent_nonce || !transaction_id || !our_key || !our_cert)
         return scep_error_set(e, SCEP_E_INVALID,
                               "CertRep check needs signer, nonce, "
                               "transactionID, key and certificate");

@@ -237,9 +237,8 @@ static scep_rc run_exchange(scep_client *c, exchange *x, scep_certrep *rep, scep
     if (rc)
         return rc;
     memcpy(x->tid, m.transaction_id, sizeof x->tid);
-    scep_log(SCEP_LOG_INFO, "SCEP %s: messageType %d transactionID %s (%s, %s, %s)",
-             c->s.url, x->type, x->tid, m.digest, m.cipher,
-             (c->caps & SCEP_CAP_POST) ? "POST" : "GET");
+    scep_log(SCEP_LOG_INFO, "SCEP messageType %d transactionID %s (%s, %s, %s)", x->type,
+             x->tid, m.digest, m.cipher, (c->caps & SCEP_CAP_POST) ? "POST" : "GET");
     scep_http_resp resp;
     rc = send_pkimsg(c, der, len, &resp, e);
     OPENSSL_free(der);
@@ -368,6 +367,18 @@ static scep_rc caps_and_ca(scep_client *c, unsigned *caps, char fpr[SCEP_FPR_HEX
 {
     scep_rc rc = scep_get_caps(c, caps, e);
 
+    if (rc == SCEP_E_HTTP) {
+        /* RFC 8894 3.5.2: an HTTP error to GetCACaps means "no capabilities"
+         * (SHA-1, DES, GET). A path that is wrong altogether fails at
+         * GetCACert with the same HTTP status. */
+        scep_log(SCEP_LOG_INFO, "GetCACaps: HTTP status %ld, assuming no capabilities",
+                 e ? e->http_status : 0L);
+        scep_error_clear(e);
+        c->caps = 0;
+        c->have_caps = 1;
+        *caps = 0;
+        rc = SCEP_OK;
+    }
     if (!rc)
         rc = scep_get_ca(c, fpr, NULL, e);
     return rc;
@@ -474,6 +485,21 @@ out:
     return rc;
 }
 
+/* Is the pending key of name already the stored key of name? */
+static int already_stored(scep_keystore *ks, const char *name, EVP_PKEY *key,
+                          scep_enroll_result *r)
+{
+    EVP_PKEY *stored = NULL;
+    X509 *cert = NULL;
+    int same = scep_keystore_exists(ks, name) &&
+               scep_keystore_load(ks, name, &stored, &cert, NULL) == SCEP_OK &&
+               EVP_PKEY_eq(stored, key) == 1 &&
+               scep_keystore_get(ks, name, &r->key, NULL) == 0;
+    EVP_PKEY_free(stored);
+    X509_free(cert);
+    return same;
+}
+
 scep_rc scep_poll(scep_client *c, scep_keystore *ks, const char *name,
                   scep_enroll_result *r, scep_error *e)
 {
@@ -490,6 +516,12 @@ scep_rc scep_poll(scep_client *c, scep_keystore *ks, const char *name,
         return rc;
     r->msg_type = SCEP_MSG_CERTPOLL;
     memcpy(r->transaction_id, t.transaction_id, sizeof r->transaction_id);
+    if (already_stored(ks, name, key, r)) {
+        /* A crash after the certificate was stored but before the
+         * transaction was dropped: finish that. */
+        scep_txn_delete(ks, name, NULL);
+        goto out;
+    }
     unsigned caps;
     rc = caps_and_ca(c, &caps, r->ca_fpr, e);
     if (rc)

@@ -66,19 +66,24 @@ static int wait_child(pid_t pid, int out_fd, unsigned timeout, char *out, size_t
         pid_t w = waitpid(pid, status, WNOHANG);
         if (w == pid)
             break;
-        if (w < 0 && errno != EINTR)
+        if (w < 0 && errno != EINTR) {
+            if (out_fd >= 0)
+                close(out_fd);
             return -1;
+        }
         double left = deadline - mono_now();
         if (left <= 0) {
             if (killed == 0) {
-                kill(pid, SIGTERM);
+                kill(-pid, SIGTERM); /* the whole process group */
                 deadline = mono_now() + 2;
                 killed = 1;
             } else if (killed == 1) {
-                kill(pid, SIGKILL);
+                kill(-pid, SIGKILL);
                 deadline = mono_now() + 5;
                 killed = 2;
             } else {
+                if (out_fd >= 0)
+                    close(out_fd);
                 return -1;
             }
             continue;
@@ -155,6 +160,7 @@ scep_rc scep_run_command(const char *cmdline, const char *const *env, unsigned t
         _exit(127);
     }
     close(pfd[1]);
+    setpgid(pid, pid); /* as the child does: no race with kill(-pid) */
     char out[200] = "";
     int status = 0;
     int killed = wait_child(pid, pfd[0], timeout ? timeout : 30, out, sizeof out, &status);

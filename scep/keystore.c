@@ -409,16 +409,20 @@ scep_rc scep_keystore_delete(scep_keystore *ks, const char *name, scep_error *e)
         rc = scep_io_error(e, "unlink", path);
         goto out;
     }
-    if (scep_fsync_dir(ks->dir, NULL))
-        scep_log(SCEP_LOG_WARNING, "key store: cannot sync %s", ks->dir);
     remove_entry(ks, k);
+    ks_unlock(ks);
+    /* Outside the lock (the worker may be storing): the rest of the files and
+     * one directory sync. A crash before it leaves a .key without .meta, which
+     * the next open removes as an orphan. */
     for (size_t i = 0; i < sizeof key_files / sizeof key_files[0]; i++) {
         ks_path(ks, name, key_files[i], NULL, path, sizeof path);
         if (scep_unlink_quiet(path))
             scep_log(SCEP_LOG_WARNING, "key store: cannot remove %s: %s", path,
                      strerror(errno));
     }
-    scep_fsync_dir(ks->dir, NULL);
+    if (scep_fsync_dir(ks->dir, NULL))
+        scep_log(SCEP_LOG_WARNING, "key store: cannot sync %s", ks->dir);
+    return rc;
 out:
     ks_unlock(ks);
     return rc;

@@ -122,15 +122,20 @@ scep_rc scep_txn_save(scep_keystore *ks, const scep_txn *t, EVP_PKEY *key, scep_
         rc = scep_error_set(e, SCEP_E_INTERNAL, "pending: transaction text too long");
         goto out;
     }
-    /* the key first, the .txn last: it commits the transaction */
-    rc = scep_key_to_pem(key, &pem, &pem_len, e);
-    if (rc)
-        goto out;
-    rc = scep_write_file_atomic(kpath, pem, pem_len, 0600, e);
-    if (rc)
-        goto out;
+    /* the key first, the .txn last: it commits the transaction. A re-save
+     * (the poll count) keeps the key already there: rewriting it and then
+     * failing on the .txn would lose the key of a live transaction. */
+    int resave = access(tpath, F_OK) == 0 && access(kpath, F_OK) == 0;
+    if (!resave) {
+        rc = scep_key_to_pem(key, &pem, &pem_len, e);
+        if (rc)
+            goto out;
+        rc = scep_write_file_atomic(kpath, pem, pem_len, 0600, e);
+        if (rc)
+            goto out;
+    }
     rc = scep_write_file_atomic(tpath, txt, (size_t)r, 0600, e);
-    if (rc)
+    if (rc && !resave)
         unlink(kpath);
 out:
     if (pem)

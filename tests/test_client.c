@@ -22,6 +22,8 @@ typedef struct server {
     int gets, posts, calls;
     scepsrv_req last; /* the last decoded pkiMessage */
     int fail_transport;
+    int caps_http_error; /* GetCACaps answers HTTP 404 */
+    int empty_reply;     /* PKIOperation answers 200 with no body */
 } server;
 
 static scep_rc answer(server *srv, const unsigned char *der, size_t len,
@@ -56,6 +58,16 @@ static scep_rc transport(void *ctx, const scep_settings *s, const scep_http_req 
     if (srv->fail_transport)
         return scep_error_set(e, SCEP_E_TCP, "injected connect failure");
     resp->status = 200;
+    if (!strcmp(req->operation, "GetCACaps") && srv->caps_http_error) {
+        resp->status = 404;
+        e->http_status = 404;
+        return scep_error_set(e, SCEP_E_HTTP, "GetCACaps: HTTP status 404");
+    }
+    if (!strcmp(req->operation, "PKIOperation") && srv->empty_reply) {
+        snprintf(resp->content_type, sizeof resp->content_type,
+                 "application/x-pki-message");
+        return SCEP_OK;
+    }
     if (!strcmp(req->operation, "GetCACaps")) {
         resp->body = (unsigned char *)strdup(srv->caps);
         resp->body_len = strlen(srv->caps);
@@ -281,6 +293,30 @@ static void test_replace_usage(void)
     fx_close(&f);
 }
 
+static void test_caps_http_error(void)
+{
+    /* RFC 8894 3.5.2: an HTTP error to GetCACaps means no capabilities. */
+    fx f;
+    fx_open(&f, "unused", 0);
+    f.srv.caps_http_error = 1;
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL(f.srv.gets, 1);                    /* no POSTPKIOperation */
+    CU_ASSERT(strstr(f.srv.last.digest, "1") != NULL); /* SHA-1 */
+    CU_ASSERT(strstr(f.srv.last.cipher, "des") != NULL ||
+              strstr(f.srv.last.cipher, "DES") != NULL); /* DES */
+    fx_close(&f);
+}
+
+static void test_empty_reply(void)
+{
+    fx f;
+    fx_open(&f, "SCEPStandard", 0);
+    f.srv.empty_reply = 1;
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_MALFORMED);
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
+    fx_close(&f);
+}
+
 int main(void)
 {
     if (scep_global_init() != SCEP_OK)
@@ -299,6 +335,8 @@ int main(void)
                            {"transport error", test_transport_error},
                            {"refusals before any request", test_refusals_before_network},
                            {"replace the key of the same usage (A6)", test_replace_usage},
+                           {"GetCACaps HTTP error: no capabilities", test_caps_http_error},
+                           {"empty CertRep", test_empty_reply},
                            {NULL, NULL}});
     scepsrv_cleanup();
     scep_global_cleanup();
