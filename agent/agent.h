@@ -148,14 +148,14 @@ agent_stage *agent_stage_get(netsnmp_agent_request_info *reqinfo,
                              netsnmp_request_info *req);
 /* Called by every handler for ACTION/UNDO/COMMIT/FREE: the stage engine does
  * each once per PDU. */
-void agent_stage_action(netsnmp_agent_request_info *reqinfo);
+int agent_stage_action(netsnmp_agent_request_info *reqinfo);
 void agent_stage_undo(netsnmp_agent_request_info *reqinfo);
 void agent_stage_commit(netsnmp_agent_request_info *reqinfo);
 void agent_stage_free(netsnmp_agent_request_info *reqinfo);
 /* A TOFU fingerprint recorded between a PDU's RESERVE1 and ACTION (stage.c). */
 void agent_stage_note_ca_seen(const char *fpr);
 /* Dispatch of the four modes above, for handlers. Returns 1 if handled. */
-int agent_stage_mode(netsnmp_agent_request_info *reqinfo);
+int agent_stage_mode(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests);
 
 /* ---- scalar groups (scalars.c) ------------------------------------------- */
 /* A group of scalars under scepcObjects.arc, columns first..last. */
@@ -174,7 +174,7 @@ typedef struct agent_scalars {
     /* RESERVE2: consistency against the staged PDU; NULL: none. */
     int (*reserve2)(const agent_stage *stg, const netsnmp_variable_list *v, int col);
     /* ACTION/UNDO/COMMIT/FREE; NULL: agent_stage_mode. */
-    void (*phase)(netsnmp_agent_request_info *reqinfo);
+    void (*phase)(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests);
 } agent_scalars;
 /* Register the group (g must outlive the agent: a static const). */
 void agent_register_scalars(const agent_scalars *g);
@@ -187,6 +187,8 @@ int agent_check_uint(const netsnmp_variable_list *v, unsigned long min, unsigned
 int agent_check_truth(const netsnmp_variable_list *v);
 /* Copy an OCTET STRING value into a NUL-terminated buffer (length checked before). */
 void agent_copy_string(const netsnmp_variable_list *v, char *dst, size_t n);
+/* Printable ASCII only: what a CSR subject field can carry (scep_params_validate). */
+int agent_printable(const char *s);
 /* time_t -> DateAndTime (11 octets, local time with UTC offset). */
 size_t agent_dateandtime(time_t t, unsigned char out[11]);
 /* DateAndTime (8 or 11 octets) -> time_t; -1 if invalid. */

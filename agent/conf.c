@@ -236,6 +236,12 @@ int agent_conf_load(const char *path, agent_conf *out)
     if (!c.export_dir[0] && snprintf(c.export_dir, sizeof c.export_dir, "%s/export",
                                      c.state_dir) >= (int)sizeof c.export_dir)
         bad++;
+    if (strcmp(c.export_dir, c.state_dir) == 0 ||
+        strcmp(c.export_dir, c.keystore_dir) == 0) {
+        /* Exports must not overwrite, nor imports read, the agent's own files. */
+        snmp_log(LOG_ERR, "%s: exportDir must differ from stateDir and keyStore\n", path);
+        bad++;
+    }
     if (bad) {
         snmp_log(LOG_ERR, "%s: %d error(s); configuration not applied\n", path, bad);
         return -1;

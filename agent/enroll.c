@@ -302,8 +302,18 @@ static void free_job(enroll_job *j)
 /* TOFU (X6): the first CA fingerprint seen is kept. */
 static void record_ca_seen(const char *fpr)
 {
-    if (!fpr[0] || g_agent.st.ca_seen[0] || g_agent.st.ca_pin[0])
+    if (!fpr[0] || g_agent.st.ca_pin[0])
         return;
+    if (g_agent.st.ca_seen[0]) {
+        /* Two requests queued before the first CA contact both ran with no
+         * reference: the second saw another CA. Say so loudly. */
+        if (strcmp(g_agent.st.ca_seen, fpr) != 0)
+            snmp_log(LOG_ERR,
+                     "CA fingerprint %s differs from the one recorded first (%s): "
+                     "check the CA and set scepcCaFingerprintPin\n",
+                     fpr, g_agent.st.ca_seen);
+        return;
+    }
     memcpy(g_agent.st.ca_seen, fpr, sizeof g_agent.st.ca_seen);
     g_agent.st.ca_seen[sizeof g_agent.st.ca_seen - 1] = 0;
     agent_stage_note_ca_seen(g_agent.st.ca_seen); /* a SET in flight keeps it too */

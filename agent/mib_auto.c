@@ -320,8 +320,11 @@ static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
         a->p.bits = (unsigned)*v->val.integer;
         break;
     case COL_ORG:
-        if (!(err = take_string(v, SCEP_ORG_MAX, buf, sizeof buf)))
-            memcpy(a->p.org, buf, strlen(buf) + 1);
+        if ((err = take_string(v, SCEP_ORG_MAX, buf, sizeof buf)))
+            return err;
+        if (!agent_printable(buf)) /* as the manual request: the CSR needs it */
+            return SNMP_ERR_WRONGVALUE;
+        memcpy(a->p.org, buf, strlen(buf) + 1);
         break;
     case COL_CN:
         if ((err = take_string(v, SCEP_CN_MAX, buf, sizeof buf)))

@@ -31,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 enum { COL_NAME = 1, COL_ACTION = 2, COL_STATE = 3, COL_ERROR = 4, COL_TIME = 5 };
@@ -323,7 +325,9 @@ static int apply(agent_state *s, int k, const char *v)
         a->p.bits = u;
         return 0;
     case K_ORG:
-        return get_str(a->p.org, sizeof a->p.org, v);
+        if (get_str(a->p.org, sizeof a->p.org, v))
+            return -1;
+        return agent_printable(a->p.org) ? 0 : -1;
     case K_CN:
         return get_name(a->p.cn, sizeof a->p.cn, v, 1);
     case K_USAGE:
@@ -371,11 +375,11 @@ static int parse(agent_state *s, char *data, char *err, size_t errlen)
         int k;
         for (k = 0; k < K_COUNT && strcmp(keywords[k], line) != 0; k++)
             ;
-        safe_word(word, sizeof word, line);
-        if (k == K_COUNT) {
-            snprintf(err, errlen, "line %d: unknown setting \"%s\"", ln, word);
+        if (k == K_COUNT) { /* not echoed: the file may be anything (X2) */
+            snprintf(err, errlen, "line %d: unknown setting", ln);
             return -1;
         }
+        safe_word(word, sizeof word, line);
         if (!sp) {
             snprintf(err, errlen, "line %d: %s: no value", ln, word);
             return -1;
@@ -406,6 +410,17 @@ int agent_cfg_import(agent_state *s, const char *path, char *err, size_t errlen)
     size_t len = 0;
     scep_error e;
     scep_error_clear(&e);
+    /* A regular file, not a link, FIFO or device: the SNMP thread must not
+     * block on it, and nothing else may be read through it. */
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", fd < 0 ? strerror(errno) : "file");
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
     if (scep_read_file(path, &data, &len, &e) != SCEP_OK) {
         snprintf(err, errlen, "%s", e.text);
         return -1;
@@ -570,12 +585,12 @@ static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int 
 }
 
 /* ACTION/UNDO/COMMIT/FREE: this group's part, around the stage engine's. */
-static void set_phase(netsnmp_agent_request_info *reqinfo)
+static void set_phase(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
     int m = mine(reqinfo);
     switch (reqinfo->mode) {
     case MODE_SET_ACTION:
-        agent_stage_mode(reqinfo);
+        agent_stage_mode(reqinfo, requests);
         if (m && !P.applied) {
             memcpy(P.saved_name, C.name, sizeof C.name);
             if (P.name_set)
@@ -584,14 +599,15 @@ static void set_phase(netsnmp_agent_request_info *reqinfo)
         }
         break;
     case MODE_SET_UNDO:
-        agent_stage_mode(reqinfo);
+        agent_stage_mode(reqinfo, requests);
         if (m && P.applied)
             memcpy(C.name, P.saved_name, sizeof C.name);
         if (m)
             memset(&P, 0, sizeof P);
         break;
     case MODE_SET_COMMIT:
-        agent_stage_mode(reqinfo); /* the PDU's state is committed (and saved) first */
+        agent_stage_mode(reqinfo,
+                         requests); /* the PDU's state is committed (and saved) first */
         if (m && P.applied && P.action) {
             int action = P.action;
             memset(&P, 0, sizeof P); /* no FREE follows a COMMIT in a subagent */
@@ -601,7 +617,7 @@ static void set_phase(netsnmp_agent_request_info *reqinfo)
         }
         break;
     default:
-        agent_stage_mode(reqinfo);
+        agent_stage_mode(reqinfo, requests);
         if (m)
             memset(&P, 0, sizeof P);
     }

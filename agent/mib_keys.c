@@ -379,7 +379,7 @@ static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
     (void)reg;
     if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
         reqinfo->mode != MODE_SET_RESERVE2) {
-        agent_stage_mode(reqinfo);
+        agent_stage_mode(reqinfo, requests);
         return SNMP_ERR_NOERROR;
     }
     for (netsnmp_request_info *r = requests; r; r = r->next) {

@@ -99,15 +99,6 @@ static int take_string(const netsnmp_variable_list *v, size_t max, char *dst)
     return SNMP_ERR_NOERROR;
 }
 
-/* Printable ASCII only (what the CSR subject can carry, scep_params_validate). */
-static int printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return 0;
-    return 1;
-}
-
 /* RESERVE1: syntax and range, then the new value goes into the stage. */
 static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
                     const netsnmp_variable_list *v, int col)
@@ -139,7 +130,7 @@ static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
     case COL_ORG:
         if ((err = take_string(v, SCEP_ORG_MAX, buf)))
             return err;
-        if (!printable(buf))
+        if (!agent_printable(buf))
             return SNMP_ERR_WRONGVALUE;
         memcpy(p->org, buf, sizeof p->org);
         break;

@@ -20,9 +20,9 @@ static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
     if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
         reqinfo->mode != MODE_SET_RESERVE2) {
         if (g->phase)
-            g->phase(reqinfo);
+            g->phase(reqinfo, requests);
         else
-            agent_stage_mode(reqinfo);
+            agent_stage_mode(reqinfo, requests);
         return SNMP_ERR_NOERROR;
     }
     for (netsnmp_request_info *r = requests; r; r = r->next) {

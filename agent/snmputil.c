@@ -92,6 +92,11 @@ time_t agent_dateandtime_parse(const unsigned char *in, size_t len)
     tm.tm_hour = in[4];
     tm.tm_min = in[5];
     tm.tm_sec = in[6];
+    /* 30 February and the like: normalisation would move them, refuse them. */
+    static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (in[3] > mdays[in[2] - 1] || (in[2] == 2 && in[3] == 29 && !leap))
+        return -1;
     if (len == 8) { /* local time */
         tm.tm_isdst = -1;
         return mktime(&tm);
@@ -121,4 +126,12 @@ void agent_set_int(netsnmp_request_info *r, u_char type, long v)
         u_long u = (u_long)v & 0xffffffffUL;
         snmp_set_var_typed_value(r->requestvb, type, &u, sizeof u);
     }
+}
+
+int agent_printable(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+            return 0;
+    return 1;
 }

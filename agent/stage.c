@@ -21,6 +21,7 @@ static struct {
     long transid;
     int applied;
     int committed;
+    int failed; /* the state could not be saved at ACTION */
     agent_stage stage;
     agent_state saved_st;
     agent_manual saved_manual;
@@ -67,26 +68,48 @@ agent_stage *agent_stage_get(netsnmp_agent_request_info *reqinfo, netsnmp_reques
     return &S.stage;
 }
 
-void agent_stage_action(netsnmp_agent_request_info *reqinfo)
+int agent_stage_action(netsnmp_agent_request_info *reqinfo)
 {
-    if (!S.active || S.transid != transid_of(reqinfo) || S.applied)
-        return;
+    if (!S.active || S.transid != transid_of(reqinfo))
+        return 0;
+    if (S.failed)
+        return -1;
+    if (S.applied)
+        return 0;
     S.saved_st = g_agent.st;
     S.saved_manual = g_agent.manual;
+    /* A fingerprint recorded on first use after RESERVE1 stays (X6). */
+    if (!S.stage.st.ca_pin[0] && !S.stage.st.ca_seen[0])
+        memcpy(S.stage.st.ca_seen, g_agent.st.ca_seen, sizeof S.stage.st.ca_seen);
     g_agent.st = S.stage.st;
     g_agent.manual = S.stage.manual;
+    /* Saved here, not at COMMIT: a save that fails can still fail the PDU
+     * (commitFailed, then UNDO) and nothing is changed. */
+    if (S.stage.dirty_state && agent_state_save(g_agent.conf.state_dir, &g_agent.st) != 0) {
+        g_agent.st = S.saved_st;
+        g_agent.manual = S.saved_manual;
+        S.failed = 1;
+        return -1;
+    }
     if (S.stage.spin_seen) /* TestAndIncr: the value wraps to 0 after 2147483647 */
         g_agent.manual.spin_lock =
             g_agent.manual.spin_lock == 2147483647L ? 0 : g_agent.manual.spin_lock + 1;
     S.applied = 1;
+    return 0;
 }
 
 void agent_stage_undo(netsnmp_agent_request_info *reqinfo)
 {
     if (!S.active || S.transid != transid_of(reqinfo) || !S.applied)
         return;
+    char seen[sizeof g_agent.st.ca_seen];
+    memcpy(seen, g_agent.st.ca_seen, sizeof seen);
     g_agent.st = S.saved_st;
     g_agent.manual = S.saved_manual;
+    if (!g_agent.st.ca_pin[0] && !g_agent.st.ca_seen[0]) /* recorded meanwhile (X6) */
+        memcpy(g_agent.st.ca_seen, seen, sizeof seen);
+    if (S.stage.dirty_state) /* the ACTION saved the new state: save the old again */
+        agent_state_save(g_agent.conf.state_dir, &g_agent.st);
     reset();
 }
 
@@ -101,9 +124,7 @@ void agent_stage_commit(netsnmp_agent_request_info *reqinfo)
 
 static void commit(void)
 {
-    S.committed = 1;
-    if (S.stage.dirty_state)
-        agent_state_save(g_agent.conf.state_dir, &g_agent.st);
+    S.committed = 1; /* the state was saved at ACTION */
     if (S.stage.trigger) {
         agent_enroll_queue_manual(&g_agent.manual);
         /* M11, X2: the challenge is used once and not kept in memory. */
@@ -122,11 +143,12 @@ void agent_stage_free(netsnmp_agent_request_info *reqinfo)
     reset();
 }
 
-int agent_stage_mode(netsnmp_agent_request_info *reqinfo)
+int agent_stage_mode(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
     switch (reqinfo->mode) {
     case MODE_SET_ACTION:
-        agent_stage_action(reqinfo);
+        if (agent_stage_action(reqinfo) != 0 && requests)
+            netsnmp_set_request_error(reqinfo, requests, SNMP_ERR_COMMITFAILED);
         return 1;
     case MODE_SET_UNDO:
         agent_stage_undo(reqinfo);

@@ -137,6 +137,9 @@ u2 "scepcAutoStartTime 4 octets" wrongLength "$A.2.0" x 07E90101
 u2 "scepcAutoStartTime 9 octets" wrongLength "$A.2.0" x 07E9010100000000FF
 u2 "scepcAutoStartTime month 13" wrongValue "$A.2.0" x 07E90D0100000000
 u2 "scepcAutoStartTime hour 24" wrongValue "$A.2.0" x 07E9010118000000
+u2 "scepcAutoStartTime 30 February" wrongValue "$A.2.0" x 07EA021E00000000
+u2 "scepcAutoStartTime 29 February 2027" wrongValue "$A.2.0" x 07EB021D00000000
+u2 "scepcAutoOrganization control character" wrongValue "$A.13.0" x 41094243
 truth scepcAutoJitterEnable "$A.3.0"
 u2 "scepcAutoPollCount INTEGER" wrongType "$A.4.0" i 3
 u2 "scepcAutoPollCount 1001" wrongValue "$A.4.0" u 1001
