@@ -356,6 +356,8 @@ static int add_delete(agent_stage *stg, netsnmp_agent_request_info *reqinfo, uin
 /* A request for that name is queued or running (not a later scheduled run). */
 static int name_busy(const char *name)
 {
+    if (agent_enroll_busy(name)) /* queued or running, whatever the history shows */
+        return 1;
     if (!g_agent.hist)
         return 0;
     for (unsigned i = 0; i < scep_history_count(g_agent.hist); i++) {
