@@ -19,23 +19,8 @@
 # failure or when nothing ran. SCEP_KEEP=1 keeps the temp dir.
 # AGENT_TESTS="03 07" runs only the hooks whose name starts with those words.
 
-case "${SHELL##*/}" in
-sh | dash | bash | ksh | mksh | yash | busybox) SCEP_SH=$SHELL ;;
-*) SCEP_SH=/bin/sh ;;
-esac
-export SCEP_SH
-
-if [ -z "$SCEP_IN_NETNS" ]; then
-    if command -v ip >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1; then
-        if unshare -n true 2>/dev/null; then
-            exec unshare -n env SCEP_IN_NETNS=1 SCEP_NETNS_HOW="unshare -n" "$SCEP_SH" "$0" "$@"
-        elif unshare -rn true 2>/dev/null; then
-            exec unshare -rn env SCEP_IN_NETNS=1 SCEP_NETNS_HOW="unshare -rn" "$SCEP_SH" "$0" "$@"
-        fi
-    fi
-    SCEP_IN_NETNS=0
-fi
-export SCEP_IN_NETNS
+# A private network namespace (netns.sh re-runs this script in it).
+. "$(dirname "$0")/netns.sh"
 
 : "${srcdir:=$(dirname "$0")}"
 : "${top_builddir:=..}"

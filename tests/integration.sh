@@ -14,27 +14,8 @@
 # end unless SCEP_KEEP=1. SCEP_TEST_WRAPPER (e.g. "valgrind -q ...") is put
 # in front of test_integration.
 
-# --- a private network namespace, or the documented fallback --------------
-# $SHELL, when it is a POSIX shell (make passes the user's login shell on,
-# which may be fish or csh), else /bin/sh. Also runs the hooks.
-case "${SHELL##*/}" in
-sh | dash | bash | ksh | mksh | yash | busybox) SCEP_SH=$SHELL ;;
-*) SCEP_SH=/bin/sh ;;
-esac
-export SCEP_SH
-
-if [ -z "$SCEP_IN_NETNS" ]; then
-    _sh=$SCEP_SH
-    if command -v ip >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1; then
-        if unshare -n true 2>/dev/null; then
-            exec unshare -n env SCEP_IN_NETNS=1 SCEP_NETNS_HOW="unshare -n" "$_sh" "$0" "$@"
-        elif unshare -rn true 2>/dev/null; then
-            exec unshare -rn env SCEP_IN_NETNS=1 SCEP_NETNS_HOW="unshare -rn" "$_sh" "$0" "$@"
-        fi
-    fi
-    SCEP_IN_NETNS=0
-fi
-export SCEP_IN_NETNS
+# --- a private network namespace, or the documented fallback (netns.sh) -----
+. "$(dirname "$0")/netns.sh"
 
 : "${srcdir:=$(dirname "$0")}"
 : "${top_builddir:=..}"
