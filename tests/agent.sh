@@ -139,29 +139,10 @@ for hook in "$srcdir"/agent.d/*.sh; do
         done
         [ "$_sel" = 1 ] || continue
     fi
-    echo "== hook $name"
-    out=$tmp/hook-$name.out
     HOOK_DIR=$tmp/$name
+    export HOOK_DIR
     mkdir -p "$HOOK_DIR"
-    HOOK_DIR=$HOOK_DIR timeout --foreground -k 10 "${AGENT_HOOK_TIMEOUT:-300}" \
-        "$SCEP_SH" "$hook" >"$out" 2>&1
-    rc=$?
-    sed "s|^|$name: |" "$out"
-    counts=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' "$out" |
-        tail -n 1)
-    if [ -n "$counts" ]; then
-        # shellcheck disable=SC2086 # two numbers
-        set -- $counts
-        TL_NPASS=$((TL_NPASS + $1))
-        TL_NFAIL=$((TL_NFAIL + $2))
-        if [ "$rc" != 0 ] && [ "$2" = 0 ]; then
-            tl_fail "hook $name" "exit status $rc"
-        fi
-    elif [ "$rc" = 0 ]; then
-        tl_pass "hook $name"
-    else
-        tl_fail "hook $name" "exit status $rc"
-    fi
+    tl_run_hook "$name" "${AGENT_HOOK_TIMEOUT:-300}" "$SCEP_SH" "$hook"
 done
 
 tl_summary

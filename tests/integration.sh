@@ -187,26 +187,7 @@ for hook in "$srcdir"/integration.d/*.sh; do
         echo "integration: skipping $hook (not executable)"
         continue
     fi
-    echo "== hook $name"
-    out=$tmp/hook-$name.out
-    timeout --foreground -k 10 "${SCEP_INTEGRATION_TIMEOUT:-900}" "$SCEP_SH" "$hook" >"$out" 2>&1
-    rc=$?
-    sed "s|^|$name: |" "$out"
-    counts=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' "$out" |
-        tail -n 1)
-    if [ -n "$counts" ]; then
-        # shellcheck disable=SC2086 # two numbers
-        set -- $counts
-        TL_NPASS=$((TL_NPASS + $1))
-        TL_NFAIL=$((TL_NFAIL + $2))
-        if [ "$rc" != 0 ] && [ "$2" = 0 ]; then
-            tl_fail "hook $name" "exit status $rc"
-        fi
-    elif [ "$rc" = 0 ]; then
-        tl_pass "hook $name"
-    else
-        tl_fail "hook $name" "exit status $rc"
-    fi
+    tl_run_hook "$name" "${SCEP_INTEGRATION_TIMEOUT:-900}" "$SCEP_SH" "$hook"
 done
 
 rc=0

@@ -48,6 +48,35 @@ tl_fail()
 }
 
 # Print "N passed, M failed"; non-zero on any failure or when nothing ran.
+# tl_run_hook NAME TIMEOUT CMD...: run one test hook, print its output with
+# "NAME: " in front, and add its last "N passed, M failed" line to the counts
+# (a hook without one counts as one test decided by its exit status).
+tl_run_hook()
+{
+    _hname=$1 _htimeout=$2
+    shift 2
+    echo "== hook $_hname"
+    _hout=${TL_TMPDIR:-/tmp}/hook-$_hname.out
+    timeout --foreground -k 10 "$_htimeout" "$@" >"$_hout" 2>&1
+    _hrc=$?
+    sed "s|^|$_hname: |" "$_hout"
+    _hcounts=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' \
+        "$_hout" | tail -n 1)
+    if [ -n "$_hcounts" ]; then
+        _hpass=${_hcounts% *}
+        _hfail=${_hcounts#* }
+        TL_NPASS=$((TL_NPASS + _hpass))
+        TL_NFAIL=$((TL_NFAIL + _hfail))
+        if [ "$_hrc" != 0 ] && [ "$_hfail" = 0 ]; then
+            tl_fail "hook $_hname" "exit status $_hrc"
+        fi
+    elif [ "$_hrc" = 0 ]; then
+        tl_pass "hook $_hname"
+    else
+        tl_fail "hook $_hname" "exit status $_hrc"
+    fi
+}
+
 tl_summary()
 {
     tl_log "$TL_NPASS passed, $TL_NFAIL failed"
