@@ -22,7 +22,7 @@ static void jobs_readable(int fd, void *data)
     scep_jobq_dispatch(g_agent.jobs);
 }
 
-static int mkdir_p(const char *dir, mode_t mode)
+int agent_mkdir_p(const char *dir, mode_t mode)
 {
     char buf[PATH_MAX];
     snprintf(buf, sizeof buf, "%s", dir);
@@ -79,7 +79,7 @@ int agent_init(const char *conf_path)
         snmp_log(LOG_ERR, "cannot initialise libcurl/OpenSSL\n");
         return -1;
     }
-    if (mkdir_p(g_agent.conf.state_dir, 0700) != 0) {
+    if (agent_mkdir_p(g_agent.conf.state_dir, 0700) != 0) {
         snmp_log(LOG_ERR, "cannot create %s: %s\n", g_agent.conf.state_dir,
                  strerror(errno));
         return -1;

@@ -187,6 +187,13 @@ int agent_check_uint(const netsnmp_variable_list *v, unsigned long min, unsigned
 int agent_check_truth(const netsnmp_variable_list *v);
 /* Copy an OCTET STRING value into a NUL-terminated buffer (length checked before). */
 void agent_copy_string(const netsnmp_variable_list *v, char *dst, size_t n);
+/* Table columns: a string cut to max octets on a UTF-8 boundary, an unsigned
+ * (Unsigned32/Gauge32/Counter32 by type), an Integer32. */
+void agent_var_str(netsnmp_variable_list *v, const char *s, size_t max);
+void agent_var_uint(netsnmp_variable_list *v, u_char type, unsigned long x);
+void agent_var_int(netsnmp_variable_list *v, long x);
+/* mkdir -p; the last directory gets mode (agent.c). */
+int agent_mkdir_p(const char *dir, mode_t mode);
 /* Printable ASCII only: what a CSR subject field can carry (scep_params_validate). */
 int agent_printable(const char *s);
 /* time_t -> DateAndTime (11 octets, local time with UTC offset). */

@@ -449,23 +449,6 @@ int agent_cfg_import(agent_state *s, const char *path, char *err, size_t errlen)
 
 /* ---- the action, at COMMIT ------------------------------------------------- */
 
-static int mkdir_p(const char *dir)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 static void run(int action)
 {
     char path[PATH_MAX + CFG_NAME_MAX + 2];
@@ -476,7 +459,7 @@ static void run(int action)
     snprintf(path, sizeof path, "%s/%s", dir, C.name);
     int rc;
     if (action == ACT_EXPORT) {
-        if (mkdir_p(dir) != 0) {
+        if (agent_mkdir_p(dir, 0700) != 0) {
             snprintf(C.error, sizeof C.error, "mkdir %.160s: %.80s", dir, strerror(errno));
             rc = -1;
         } else {

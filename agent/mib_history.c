@@ -136,22 +136,6 @@ size_t agent_utf8_cut(const char *s, size_t n)
     return n;
 }
 
-static void set_str(netsnmp_variable_list *v, const char *s, size_t max)
-{
-    snmp_set_var_typed_value(v, ASN_OCTET_STR, s, agent_utf8_cut(s, max));
-}
-
-static void set_uint(netsnmp_variable_list *v, u_char type, unsigned long x)
-{
-    u_long u = x & 0xffffffffUL;
-    snmp_set_var_typed_value(v, type, &u, sizeof u);
-}
-
-static void set_int(netsnmp_variable_list *v, long x)
-{
-    snmp_set_var_typed_value(v, ASN_INTEGER, &x, sizeof x);
-}
-
 static void set_time(netsnmp_variable_list *v, time_t t)
 {
     unsigned char dt[11];
@@ -184,36 +168,37 @@ int mib_history_column(const scep_hist_entry *h, int col, netsnmp_variable_list 
     char text[512];
     switch (col) {
     case HCOL_NAME:
-        set_str(v, h->name, SCEP_NAME_MAX);
+        agent_var_str(v, h->name, SCEP_NAME_MAX);
         break;
     case HCOL_SOURCE:
-        set_int(v, h->source == SCEP_SRC_AUTO ? 2 : 1);
+        agent_var_int(v, h->source == SCEP_SRC_AUTO ? 2 : 1);
         break;
     case HCOL_STATE:
-        set_int(v, h->state >= SCEP_HIST_WAITING && h->state <= SCEP_HIST_COMPLETED
-                       ? (long)h->state
-                       : (long)SCEP_HIST_ERROR);
+        agent_var_int(v, h->state >= SCEP_HIST_WAITING && h->state <= SCEP_HIST_COMPLETED
+                             ? (long)h->state
+                             : (long)SCEP_HIST_ERROR);
         break;
     case HCOL_DETAIL:
-        set_int(v, agent_hist_detail(h->code));
+        agent_var_int(v, agent_hist_detail(h->code));
         break;
     case HCOL_HTTP:
-        set_uint(v, ASN_UNSIGNED,
-                 h->http_status > 0 && h->http_status <= 999 ? (unsigned long)h->http_status
-                                                             : 0);
+        agent_var_uint(v, ASN_UNSIGNED,
+                       h->http_status > 0 && h->http_status <= 999
+                           ? (unsigned long)h->http_status
+                           : 0);
         break;
     case HCOL_FAILINFO:
-        set_int(v, agent_hist_failinfo(h->fail_info));
+        agent_var_int(v, agent_hist_failinfo(h->fail_info));
         break;
     case HCOL_TEXT:
         error_text(h, text, sizeof text);
-        set_str(v, text, HIST_TEXT_MAX);
+        agent_var_str(v, text, HIST_TEXT_MAX);
         break;
     case HCOL_TRANSID:
-        set_str(v, h->transaction_id, HIST_TRANSID_MAX);
+        agent_var_str(v, h->transaction_id, HIST_TRANSID_MAX);
         break;
     case HCOL_POLLS:
-        set_uint(v, ASN_UNSIGNED, h->polls);
+        agent_var_uint(v, ASN_UNSIGNED, h->polls);
         break;
     case HCOL_REQTIME:
         set_time(v, h->requested);
@@ -324,12 +309,13 @@ static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registra
             continue;
         switch (r->requestvb->name[r->requestvb->name_length - 2]) { /* base.col.0 */
         case 1:
-            set_uint(r->requestvb, ASN_UNSIGNED,
-                     g_agent.hist ? scep_history_max(g_agent.hist) : SCEP_HISTORY_MAX);
+            agent_var_uint(r->requestvb, ASN_UNSIGNED,
+                           g_agent.hist ? scep_history_max(g_agent.hist)
+                                        : SCEP_HISTORY_MAX);
             break;
         case 2:
-            set_uint(r->requestvb, ASN_UNSIGNED,
-                     g_agent.hist ? scep_history_last_index(g_agent.hist) : 0);
+            agent_var_uint(r->requestvb, ASN_UNSIGNED,
+                           g_agent.hist ? scep_history_last_index(g_agent.hist) : 0);
             break;
         default:
             netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);

@@ -58,22 +58,6 @@ static struct {
 
 /* ---- values -------------------------------------------------------------- */
 
-static void set_str(netsnmp_variable_list *v, const char *s, size_t max)
-{
-    snmp_set_var_typed_value(v, ASN_OCTET_STR, s, agent_utf8_cut(s, max));
-}
-
-static void set_uint(netsnmp_variable_list *v, u_char type, unsigned long x)
-{
-    u_long u = x & 0xffffffffUL;
-    snmp_set_var_typed_value(v, type, &u, sizeof u);
-}
-
-static void set_int(netsnmp_variable_list *v, long x)
-{
-    snmp_set_var_typed_value(v, ASN_INTEGER, &x, sizeof x);
-}
-
 static void set_time(netsnmp_variable_list *v, int known, time_t t)
 {
     unsigned char dt[11];
@@ -115,30 +99,31 @@ int mib_keys_column(const scep_keyinfo *k, int col, netsnmp_variable_list *v)
     time_t now = scep_now();
     switch (col) {
     case KCOL_NAME:
-        set_str(v, k->name, SCEP_NAME_MAX);
+        agent_var_str(v, k->name, SCEP_NAME_MAX);
         break;
     case KCOL_USAGE:
-        set_int(v, k->usage >= SCEP_USAGE_NONE && k->usage <= SCEP_USAGE_DOT1X
-                       ? (long)k->usage
-                       : 1);
+        agent_var_int(v, k->usage >= SCEP_USAGE_NONE && k->usage <= SCEP_USAGE_DOT1X
+                             ? (long)k->usage
+                             : 1);
         break;
     case KCOL_POLICY:
-        set_str(v, k->usage == SCEP_USAGE_IPSEC ? k->ipsec_policy : "", SCEP_POLICY_MAX);
+        agent_var_str(v, k->usage == SCEP_USAGE_IPSEC ? k->ipsec_policy : "",
+                      SCEP_POLICY_MAX);
         break;
     case KCOL_LENGTH:
-        set_uint(v, ASN_UNSIGNED, k->bits);
+        agent_var_uint(v, ASN_UNSIGNED, k->bits);
         break;
     case KCOL_STATUS:
-        set_int(v, (long)scep_cert_status_at(k, now, g_agent.st.warn_days));
+        agent_var_int(v, (long)scep_cert_status_at(k, now, g_agent.st.warn_days));
         break;
     case KCOL_SUBJECT:
-        set_str(v, k->has_cert ? k->subject : "", 255);
+        agent_var_str(v, k->has_cert ? k->subject : "", 255);
         break;
     case KCOL_ISSUER:
-        set_str(v, k->has_cert ? k->issuer : "", 255);
+        agent_var_str(v, k->has_cert ? k->issuer : "", 255);
         break;
     case KCOL_SERIAL:
-        set_str(v, k->has_cert ? k->serial : "", 64);
+        agent_var_str(v, k->has_cert ? k->serial : "", 64);
         break;
     case KCOL_NOTBEFORE:
         set_time(v, k->has_cert, k->not_before);
@@ -147,20 +132,20 @@ int mib_keys_column(const scep_keyinfo *k, int col, netsnmp_variable_list *v)
         set_time(v, k->has_cert, k->not_after);
         break;
     case KCOL_DAYSLEFT:
-        set_int(v, days_left(k, now));
+        agent_var_int(v, days_left(k, now));
         break;
     case KCOL_SHA256:
         /* SIZE (0 | 95): anything else would break the MIB */
-        set_str(v, k->has_cert && strlen(k->sha256) == 95 ? k->sha256 : "", 95);
+        agent_var_str(v, k->has_cert && strlen(k->sha256) == 95 ? k->sha256 : "", 95);
         break;
     case KCOL_ISDEFAULT:
-        set_int(v, is_default(k) ? 1 : 2);
+        agent_var_int(v, is_default(k) ? 1 : 2);
         break;
     case KCOL_HOOK:
-        set_int(v, hook_configured(k) ? 1 : 2);
+        agent_var_int(v, hook_configured(k) ? 1 : 2);
         break;
     case KCOL_ACTION:
-        set_int(v, ACTION_IDLE);
+        agent_var_int(v, ACTION_IDLE);
         break;
     default:
         return -1;
@@ -184,16 +169,17 @@ int mib_keys_scalar(int col, netsnmp_variable_list *v)
 {
     switch (col) {
     case SCOL_CAPACITY:
-        set_uint(v, ASN_UNSIGNED, g_agent.ks ? scep_keystore_capacity(g_agent.ks) : 0);
+        agent_var_uint(v, ASN_UNSIGNED,
+                       g_agent.ks ? scep_keystore_capacity(g_agent.ks) : 0);
         break;
     case SCOL_COUNT:
-        set_uint(v, ASN_GAUGE, g_agent.ks ? scep_keystore_count(g_agent.ks) : 0);
+        agent_var_uint(v, ASN_GAUGE, g_agent.ks ? scep_keystore_count(g_agent.ks) : 0);
         break;
     case SCOL_MINDAYS:
-        set_int(v, min_days());
+        agent_var_int(v, min_days());
         break;
     case SCOL_WARNDAYS:
-        set_uint(v, ASN_UNSIGNED, g_agent.st.warn_days);
+        agent_var_uint(v, ASN_UNSIGNED, g_agent.st.warn_days);
         break;
     default:
         return -1;

@@ -135,3 +135,19 @@ int agent_printable(const char *s)
             return 0;
     return 1;
 }
+
+void agent_var_str(netsnmp_variable_list *v, const char *s, size_t max)
+{
+    snmp_set_var_typed_value(v, ASN_OCTET_STR, s, agent_utf8_cut(s, max));
+}
+
+void agent_var_uint(netsnmp_variable_list *v, u_char type, unsigned long x)
+{
+    u_long u = x & 0xffffffffUL;
+    snmp_set_var_typed_value(v, type, &u, sizeof u);
+}
+
+void agent_var_int(netsnmp_variable_list *v, long x)
+{
+    snmp_set_var_typed_value(v, ASN_INTEGER, &x, sizeof x);
+}
