@@ -60,8 +60,15 @@ sl_eq "not the default key" "$(sl_get "$K.14.$ki")" 2
 sl_eq "hook configured (reloadCommand tls)" "$(sl_get "$K.15.$ki")" 1
 sl_eq "scepcKeyAction reads idle" "$(sl_get "$K.16.$ki")" 1
 sl_eq "scepcKeyStoreCount 1" "$(sl_get "$SL_ROOT.1.5.2.0")" 1
-days=$(sl_get "$K.12.$ki")
-sl_eq "scepcKeyStoreMinDays = days left of the only key" "$(sl_get "$SL_ROOT.1.5.3.0")" "$days"
+# Both are days left "now": read them in one PDU, and again if a day boundary
+# fell between the two varbinds (it can fall at most once in three reads).
+for _try in 1 2 3; do
+    both=$(sl_get "$K.12.$ki" "$SL_ROOT.1.5.3.0" | tr '\n' ' ')
+    days=${both%% *} min=${both#* }
+    min=${min%% *}
+    [ -n "$days" ] && [ "$days" = "$min" ] && break
+done
+sl_eq "scepcKeyStoreMinDays = days left of the only key" "$min" "$days"
 sl_eq "CA fingerprint recorded on first use" "$(sl_get "$SL_FPR")" "$SCEP_CA_FPR"
 # The MIB: 32 upper-case hex octets with colons, as openssl prints it.
 crt=$(ls "$HOOK_DIR"/keys/web1*.crt "$HOOK_DIR"/keys/web1*/*.crt 2>/dev/null | head -n 1)
