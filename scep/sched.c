@@ -1,12 +1,12 @@
 /*
  * sched.c - the scheduler of the automatic request (A1-A4, A8, B4, B5): pure
- * functions over a time passed in and scep_random_range (see sched.h for the
+ * functions over a time passed in and scep_random_range (see scep-sched.h for the
  * rules and how the glue drives them), and the "keyword value" form of its
  * state for the glue to persist.
  */
 #include "config.h"
 
-#include "sched.h"
+#include "scep-sched.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +42,45 @@ static time_t grid_after(time_t anchor, uint32_t interval, time_t t)
 static time_t later(time_t a, time_t b)
 {
     return a > b ? a : b;
+}
+
+/* t moved back by j; 0 (none) stays 0, and a time never becomes 0. */
+static time_t back(time_t t, time_t j)
+{
+    return t == 0 ? 0 : t > j ? t - j : 1;
+}
+
+/*
+ * Note the time given. One before the latest seen means the clock went back
+ * by j: every time computed from the clock moves back by j, so what was left
+ * to wait stays what it was in real time (a run, a retry, a pending renewal,
+ * the day of B4). Slot labels (the grid, A4) move by whole intervals, rounded,
+ * so the run after the next one comes between half and one and a half
+ * intervals later, and then the grid goes on. A start time set by the
+ * operator (the run at it not made yet) stays.
+ */
+static void observe(const scep_sched_cfg *cfg, scep_sched_state *st, time_t now)
+{
+    if (st->seen && now < st->seen) {
+        time_t j = st->seen - now;
+        int fixed = cfg->start && st->slot == cfg->start && st->base == cfg->start;
+        if (!fixed)
+            st->base = back(st->base, j);
+        if (cfg->interval) {
+            long long iv = cfg->interval, k = ((long long)j + iv / 2) / iv;
+            if (!fixed)
+                st->slot = back(st->slot, (time_t)(k * iv));
+            st->last_slot = back(st->last_slot, (time_t)(k * iv));
+        } else {
+            if (!fixed)
+                st->slot = back(st->slot, j);
+            st->last_slot = back(st->last_slot, j);
+        }
+        st->retry_at = back(st->retry_at, j);
+        st->renew_at = back(st->renew_at, j);
+        st->renew_last = back(st->renew_last, j);
+    }
+    st->seen = now;
 }
 
 /* Set the next slot; a new slot gets a new delay, the same one keeps its. */
@@ -135,6 +174,7 @@ static void interval_changed(const scep_sched_cfg *cfg, scep_sched_state *st, ti
 
 void scep_sched_update(const scep_sched_cfg *cfg, scep_sched_state *st, time_t now)
 {
+    observe(cfg, st, now);
     if (!cfg->enable) {
         if (st->cfg_enable || st->slot || st->renew_at || st->retry_at)
             disable(st);
@@ -160,7 +200,8 @@ void scep_sched_update(const scep_sched_cfg *cfg, scep_sched_state *st, time_t n
 
 void scep_sched_restart(const scep_sched_cfg *cfg, scep_sched_state *st, time_t now)
 {
-    if (st->running) { /* the try was cut off: again at once */
+    observe(cfg, st, now); /* the clock may have gone back while down */
+    if (st->running) {     /* the try was cut off: again at once */
         st->running = 0;
         st->retry_at = now;
     }
@@ -171,43 +212,12 @@ void scep_sched_restart(const scep_sched_cfg *cfg, scep_sched_state *st, time_t 
     scep_sched_update(cfg, st, now);
 }
 
-/*
- * The clock went back: times computed from the clock are pulled back so no
- * wait is longer than one interval (a periodic slot, keeping its time of
- * day), the poll interval (a retry) or the delay (a request "at once", a
- * renewal). A start time set by the operator is left alone.
- */
-static void normalize(const scep_sched_cfg *cfg, scep_sched_state *st, time_t now)
-{
-    if (st->slot && st->base > now && !(st->slot == cfg->start && st->base == st->slot)) {
-        if (cfg->interval) {
-            long long iv = cfg->interval, d = (long long)st->base - (long long)now;
-            if (d > iv) {
-                long long k = (d - 1) / iv; /* base - k * iv in (now, now + iv] */
-                st->base -= (time_t)(k * iv);
-                st->slot -= (time_t)(k * iv);
-            }
-        } else {
-            st->base = now;
-            if (st->slot > now)
-                st->slot = now;
-        }
-    }
-    if (st->retry_at) {
-        time_t max = now + (time_t)(cfg->poll_interval ? cfg->poll_interval : 1);
-        if (st->retry_at > max)
-            st->retry_at = max;
-    }
-    if (st->renew_at > now)
-        st->renew_at = now;
-}
-
 time_t scep_sched_next(const scep_sched_cfg *cfg, const scep_sched_state *st, time_t now)
 {
     if (st->running)
         return 0;
     scep_sched_state c = *st;
-    normalize(cfg, &c, now);
+    observe(cfg, &c, now);
     if (c.retry_at)
         return c.retry_at;
     if (!cfg->enable)
@@ -244,9 +254,9 @@ static scep_sched_what start_run(scep_sched_state *st, scep_sched_kind kind,
 scep_sched_what scep_sched_due(const scep_sched_cfg *cfg, scep_sched_state *st, time_t now,
                                long days_left)
 {
+    observe(cfg, st, now);
     if (!cfg->enable || st->running)
         return SCEP_SCHED_NONE;
-    normalize(cfg, st, now);
     if (st->retry_at) {
         if (now < st->retry_at)
             return SCEP_SCHED_NONE; /* between polls: nothing else starts */
@@ -338,6 +348,7 @@ static int retry_class(scep_rc rc)
 scep_sched_what scep_sched_done(const scep_sched_cfg *cfg, scep_sched_state *st, time_t now,
                                 scep_rc outcome)
 {
+    observe(cfg, st, now);
     if (!st->running)
         return SCEP_SCHED_NONE;
     st->running = 0;
@@ -407,6 +418,7 @@ static const struct field {
      SCEP_SCHED_DELAY_MAX},
     {"schedRenewLast", F_TIME, offsetof(scep_sched_state, renew_last), 0},
     {"schedLastFailed", F_TIME, offsetof(scep_sched_state, last_failed), 0},
+    {"schedSeen", F_TIME, offsetof(scep_sched_state, seen), 0},
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -484,7 +496,7 @@ static const char *check_consistent(const scep_sched_state *s)
         return "a run in progress without its kind";
     if (s->kind != SCEP_SCHED_KIND_NONE && !s->running == !s->retry_at)
         return "a run must be either running or waiting for a retry";
-    if ((s->slot == 0) != (s->base == 0) || s->base < s->slot)
+    if ((s->slot == 0) != (s->base == 0))
         return "slot and base do not match";
     if (s->delay && !s->slot)
         return "a delay without a slot";

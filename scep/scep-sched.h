@@ -1,5 +1,5 @@
 /*
- * sched.h - the scheduler of the automatic request (SPEC A1-A4, A8, B4, B5).
+ * scep-sched.h - the scheduler of the automatic request (SPEC A1-A4, A8, B4, B5).
  *
  * Pure functions: the caller passes the time in ("now", from scep_now() in
  * the glue, from a fake clock in the tests); the only other input is the
@@ -55,15 +55,20 @@
  *   Always kept: failures, last failure, the last B4 firing (so toggling the
  *   timer cannot make renewals loop).
  *
- * Clock (A8): a restart or a forward jump that leaves a slot in the past
- * gives one run (after a restart at restart time + the slot's delay). A jump
- * back never makes a wait longer than one interval (periodic), the poll
- * interval (retry) or the delay (a request "at once" or a renewal); a start
- * time set by the operator is kept as it is. A jump back never runs a slot
- * twice: the next slot is always after the previous one.
+ * Clock (A8): a restart, or a forward jump (it cannot be told from time
+ * passing), that leaves a slot in the past gives one run (after a restart:
+ * at restart time + the slot's delay, never a second draw). The scheduler
+ * keeps the latest time it was given; an earlier one means the clock went
+ * back by J: the times computed from the clock (the next run, a retry, a
+ * pending renewal, the last B4 firing) move back by J, so the waits stay
+ * what they were in real time: no far-future wait, no second run of a slot.
+ * The grid labels move by whole intervals (rounded), so the run after that
+ * one comes between half and one and a half intervals later, then the grid
+ * of the start time goes on. A start time set by the operator whose run was
+ * not made yet stays where it is.
  */
-#ifndef SCEP_SCHED_H
-#define SCEP_SCHED_H
+#ifndef SCEP_SCEP_SCHED_H
+#define SCEP_SCEP_SCHED_H
 
 #include "scep.h"
 
@@ -143,6 +148,7 @@ typedef struct scep_sched_state {
     uint32_t renew_delay;
     time_t renew_last;  /* when B4 last fired (at most once a day) */
     time_t last_failed; /* scepcAutoLastFailed */
+    time_t seen;        /* the latest time given: a jump back shows */
     uint32_t failures;  /* scepcAutoFailures: since the agent started, not saved */
 } scep_sched_state;
 
