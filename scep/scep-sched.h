@@ -65,7 +65,9 @@
  * The grid labels move by whole intervals (rounded), so the run after that
  * one comes between half and one and a half intervals later, then the grid
  * of the start time goes on. A start time set by the operator whose run was
- * not made yet stays where it is.
+ * not made yet stays where it is. J is measured from the last call, so the
+ * run after a jump back is late by at most the time since that call (at most
+ * SCEP_SCHED_TICK while the glue follows scep_sched_wakeup).
  */
 #ifndef SCEP_SCEP_SCHED_H
 #define SCEP_SCEP_SCHED_H
