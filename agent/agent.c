@@ -144,6 +144,8 @@ void agent_reload(void)
     g_agent.conf = c;
     scep_keystore_set_capacity(g_agent.ks, c.keystore_capacity);
     scep_keystore_set_default(g_agent.ks, c.default_key);
+    if (g_agent.runner) /* requests already queued keep the hooks they took */
+        scep_runner_set_conf(g_agent.runner, &c.run);
     netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
                        (int)c.ping_interval);
     mib_keys_reload(); /* rescans the key store: keys written from outside appear */
@@ -157,6 +159,8 @@ void agent_shutdown(void)
         scep_jobq_free(g_agent.jobs); /* cancels; done callbacks record it */
         g_agent.jobs = NULL;
     }
+    scep_runner_free(g_agent.runner); /* after the queue: its jobs point at it */
+    g_agent.runner = NULL;
     if (g_agent.hist) {
         scep_history_save(g_agent.hist, NULL);
         scep_history_close(g_agent.hist);

@@ -10,6 +10,7 @@
 #define SCEP_AGENT_H
 
 #include "scep.h"
+#include "scep-runner.h"
 
 #include <limits.h>
 #include <net-snmp/net-snmp-config.h>
@@ -27,25 +28,13 @@
 
 /* ---- local configuration (conf.c): never settable over SNMP (X4) --------- */
 #define AGENT_MAX_POLICIES 16
-#define AGENT_CMD_MAX      1024
-
-typedef struct agent_hook {
-    char install_dir[PATH_MAX];     /* per-usage copy of key/cert/chain ("" = none) */
-    uid_t owner;                    /* (uid_t)-1 = unchanged */
-    gid_t group;                    /* (gid_t)-1 = unchanged */
-    unsigned mode;                  /* of the installed key copy; 0 = 0600 */
-    char reload_cmd[AGENT_CMD_MAX]; /* argv, split on blanks, no shell */
-} agent_hook;
-
 typedef struct agent_conf {
     char keystore_dir[PATH_MAX];
     unsigned keystore_capacity;
     char default_key[SCEP_NAME_MAX + 1];
     char policies[AGENT_MAX_POLICIES][SCEP_POLICY_MAX + 1];
     unsigned n_policies;
-    agent_hook hooks[5]; /* indexed by scep_usage 1..4 */
-    char restart_cmd[AGENT_CMD_MAX];
-    unsigned cmd_timeout; /* seconds for restart/reload commands */
+    scep_runner_conf run; /* per-usage hooks, restart command, command timeout */
     char cacert_bundle[PATH_MAX];
     char proxy[SCEP_URL_MAX + 1];
     char agentx_socket[256];
@@ -113,7 +102,8 @@ typedef struct agent {
     scep_keystore *ks;
     scep_jobq *jobs;
     struct scep_history *hist;
-    int connected; /* AgentX session to the master is up */
+    scep_runner *runner; /* every request: history row, job, hooks (enroll.c) */
+    int connected;       /* AgentX session to the master is up */
 } agent;
 
 extern agent g_agent;

@@ -29,12 +29,12 @@ void agent_conf_defaults(agent_conf *c)
     /* keyStore and exportDir default to stateDir/keys and stateDir/export
      * (filled in after parsing, so that a stateDir line moves them too). */
     c->keystore_capacity = 20;
-    c->cmd_timeout = 60;
+    c->run.cmd_timeout = 60;
     c->ping_interval = 5;
     c->trap_queue_max = 64;
     for (int u = 0; u < 5; u++) {
-        c->hooks[u].owner = (uid_t)-1;
-        c->hooks[u].group = (gid_t)-1;
+        c->run.hooks[u].owner = (uid_t)-1;
+        c->run.hooks[u].group = (gid_t)-1;
     }
 }
 
@@ -65,7 +65,7 @@ static int set_uint(unsigned *dst, const char *v, unsigned long lo, unsigned lon
     return 0;
 }
 
-static int owner_arg(agent_hook *h, const char *v, const char *file, int line)
+static int owner_arg(scep_hook *h, const char *v, const char *file, int line)
 {
     char buf[128];
     snprintf(buf, sizeof buf, "%s", v);
@@ -143,7 +143,7 @@ static int parse_line(agent_conf *c, char *line, const char *file, int ln)
                      file, ln, kw);
             return -1;
         }
-        agent_hook *h = &c->hooks[usage];
+        scep_hook *h = &c->run.hooks[usage];
         char *arg = r2 ? trim(r2) : "";
         if (KW("installDir")) {
             if (arg[0] != '/') {
@@ -179,10 +179,10 @@ static int parse_line(agent_conf *c, char *line, const char *file, int ln)
                      ln);
             return -1;
         }
-        return set_str(c->restart_cmd, sizeof c->restart_cmd, val, file, ln, kw);
+        return set_str(c->run.restart_cmd, sizeof c->run.restart_cmd, val, file, ln, kw);
     }
     if (KW("commandTimeout"))
-        return set_uint(&c->cmd_timeout, val, 1, 3600, file, ln, kw);
+        return set_uint(&c->run.cmd_timeout, val, 1, 3600, file, ln, kw);
     if (KW("caBundle"))
         return set_str(c->cacert_bundle, sizeof c->cacert_bundle, val, file, ln, kw);
     if (KW("proxy"))

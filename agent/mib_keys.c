@@ -90,7 +90,7 @@ static int hook_configured(const scep_keyinfo *k)
 {
     if (k->usage < SCEP_USAGE_NONE || k->usage > SCEP_USAGE_DOT1X)
         return 0;
-    const agent_hook *h = &g_agent.conf.hooks[k->usage];
+    const scep_hook *h = &g_agent.conf.run.hooks[k->usage];
     return h->install_dir[0] || h->reload_cmd[0];
 }
 

@@ -203,7 +203,7 @@ static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int 
             return agent_enroll_check(stg);
         break;
     case COL_RESTART:
-        if (*v->val.integer == RESTART_RUN && !g_agent.conf.restart_cmd[0]) {
+        if (*v->val.integer == RESTART_RUN && !g_agent.conf.run.restart_cmd[0]) {
             snmp_log(LOG_INFO, "restart refused: no restartCommand in the local config\n");
             return SNMP_ERR_INCONSISTENTVALUE;
         }
