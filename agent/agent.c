@@ -122,6 +122,7 @@ int agent_init(const char *conf_path)
     mib_keys_init();
     mib_notify_init();
     agent_enroll_init();
+    agent_autorun_init();
     return 0;
 }
 
@@ -154,6 +155,7 @@ void agent_reload(void)
 
 void agent_shutdown(void)
 {
+    agent_autorun_shutdown();
     if (g_agent.jobs) {
         unregister_readfd(scep_jobq_fd(g_agent.jobs));
         scep_jobq_free(g_agent.jobs); /* cancels; done callbacks record it */

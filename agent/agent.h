@@ -282,6 +282,19 @@ uint32_t agent_enroll_last_index(void);
 /* An enrollment for that key name is queued or running (M8). */
 int agent_enroll_busy(const char *name);
 
+/* ---- automatic request (autorun.c): scheduler + runner ------------------ */
+/* Load the run state, recompute the next run (A8), arm the timer. */
+void agent_autorun_init(void);
+/* The automatic settings changed (SET COMMIT, import). */
+void agent_autorun_changed(void);
+/* An event of the runner: for an automatic request's completion the
+ * scheduler records the outcome. Returns 0 when the try will be retried
+ * (not the end of the request), else 1. */
+int agent_autorun_event(const scep_run_event *ev);
+/* After the event's notifications: history row and timer follow. */
+void agent_autorun_settle(void);
+void agent_autorun_shutdown(void);
+
 /* ---- notifications (notify.c) -------------------------------------------- */
 enum {
     AGENT_NOTIFY_PENDING = 0,

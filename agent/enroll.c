@@ -105,13 +105,25 @@ static void record_ca_seen(const char *fpr)
                  g_agent.st.ca_seen);
 }
 
+static void notify(const scep_run_event *ev, int final);
+
 static void on_event(void *ctx, const scep_run_event *ev)
 {
     (void)ctx;
+    /* An automatic request: the scheduler records the try first; a failed
+     * try that will be retried is not a failed request (one
+     * scepcEnrollFailed when the run ends in Error, A3). */
+    int final = agent_autorun_event(ev);
     if (ev->ran && ev->type != SCEP_EV_QUEUED && ev->type != SCEP_EV_COMMAND_FAILED)
         record_ca_seen(ev->res->ca_fpr);
-    if (ev->shutdown || !ev->ran) /* at shutdown: the history only */
-        return;
+    if (!ev->shutdown && ev->ran) /* at shutdown: the history only */
+        notify(ev, final);
+    if (ev->source == SCEP_SRC_AUTO)
+        agent_autorun_settle(); /* row of a retried run back to In progress, timer */
+}
+
+static void notify(const scep_run_event *ev, int final)
+{
     switch (ev->type) {
     case SCEP_EV_OBTAINED:
         mib_keys_refresh();
@@ -133,7 +145,7 @@ static void on_event(void *ctx, const scep_run_event *ev)
         break;
     case SCEP_EV_FAILED:
         mib_keys_refresh();
-        if (ev->hist_index)
+        if (ev->hist_index && final)
             agent_notify_history(AGENT_NOTIFY_FAILED, ev->hist_index);
         break;
     case SCEP_EV_POLL_PENDING:

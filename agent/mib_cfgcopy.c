@@ -477,6 +477,8 @@ static void run(int action)
     }
     C.state = rc == 0 ? CS_SUCCESSFUL : CS_FAILED;
     C.when = scep_now();
+    if (rc == 0 && action == ACT_IMPORT)
+        agent_autorun_changed(); /* the automatic settings may have changed */
     if (rc == 0)
         snmp_log(LOG_INFO, "settings %s %s\n",
                  action == ACT_EXPORT ? "exported to" : "imported from", path);

@@ -125,6 +125,8 @@ void agent_stage_commit(netsnmp_agent_request_info *reqinfo)
 static void commit(void)
 {
     S.committed = 1; /* the state was saved at ACTION */
+    if (S.stage.dirty_state)
+        agent_autorun_changed(); /* the scheduler follows the new settings */
     if (S.stage.trigger) {
         agent_enroll_queue_manual(&g_agent.manual);
         /* M11, X2: the challenge is used once and not kept in memory. */

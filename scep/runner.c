@@ -267,10 +267,11 @@ static void job_run(void *arg, volatile int *cancel)
         scep_client_set_cancel(c, cancel);
         if (j->req.transport)
             scep_client_set_transport(c, j->req.transport, j->req.transport_ctx);
-        if (scep_pending_exists(j->r->ks, j->req.p.name)) {
+        const char *name = j->req.store_as[0] ? j->req.store_as : j->req.p.name;
+        if (scep_pending_exists(j->r->ks, name)) {
             /* M12, A3, B2: resume, never a new PKCSReq */
             j->polled = 1;
-            j->rc = scep_poll(c, j->r->ks, j->req.p.name, &j->res, &j->err);
+            j->rc = scep_poll(c, j->r->ks, name, &j->res, &j->err);
         } else {
             scep_enroll_opts o = {.replace_usage = j->req.replace_usage,
                                   .store_as = j->req.store_as[0] ? j->req.store_as : NULL,
@@ -407,9 +408,13 @@ scep_rc scep_runner_submit(scep_runner *r, const scep_run_req *req, uint32_t *hi
                               req->p.name);
     scep_hist_entry *row =
         req->hist_index ? scep_history_find(r->hist, req->hist_index) : NULL;
-    if (row && row->state == SCEP_HIST_WAITING) {
+    if (row && row->state != SCEP_HIST_COMPLETED && !strcmp(row->name, req->p.name)) {
+        /* the Waiting row of a scheduled run, or the row of a run that goes
+         * on with a retry or poll (T2: one row per transaction) */
+        if (row->state == SCEP_HIST_WAITING)
+            row->requested = scep_now();
         row->state = SCEP_HIST_INPROGRESS;
-        row->requested = scep_now();
+        row->completed = 0;
     } else {
         row = scep_history_add(r->hist, req->p.name, req->source, SCEP_HIST_INPROGRESS,
                                scep_now());

@@ -22,6 +22,14 @@ r=$(sl_set_err "$A.1.0" i 1)
 sl_eq "enable the timer" "$r" noError
 sl_eq "scepcAutoOperStatus enabled" "$(sl_get "$A.19.0")" 1
 sl_match "scepcAutoNextRun is 2099-01-01" "$(sl_getn "$A.20.0")" "*Hex-STRING: 08 33 01 01 *"
+# T2: the next run is a Waiting row with that time (no random delay: jitter off).
+rows=$(sl_get "$SL_ROOT.1.4.2.0")
+sl_eq "scepcHistLastIndex: the Waiting row" "$rows" 1
+sl_eq "  Waiting(1)" "$(sl_get "$SL_HIST.4.$rows")" 1
+sl_eq "  automatic(2)" "$(sl_get "$SL_HIST.3.$rows")" 2
+sl_eq "  key name" "$(sl_get "$SL_HIST.2.$rows")" auto1
+sl_match "  requested 2099-01-01 00:00" "$(sl_getn "$SL_HIST.11.$rows")" \
+    "*Hex-STRING: 08 33 01 01 00 00 00 00 *"
 
 before=$(sl_walk | grep -v "^$A\.20\.0 ")
 refused()
@@ -52,7 +60,7 @@ refused "scepcAutoUsage ipsec without a policy while enabled" "$A.17.0" i 3
 refused "S4: URL change in the same PDU as other auto changes" "$A.4.0" u 5 \
     "$SL_URL" s "http://192.0.2.7/scep"
 refused "settings import while enabled" "$SL_ROOT.1.6.1.0" s some.conf "$SL_ROOT.1.6.2.0" i 3
-sl_eq "no history row added" "$(sl_get "$SL_ROOT.1.4.2.0")" 0
+sl_eq "no history row added" "$(sl_get "$SL_ROOT.1.4.2.0")" "$rows"
 
 # Other auto parameters may change while enabled (the MIB).
 r=$(sl_set_err "$A.4.0" u 5 "$A.15.0" s "$SCEP_CHALLENGE" "$A.17.0" i 3 "$A.18.0" s office)
