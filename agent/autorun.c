@@ -126,7 +126,7 @@ static void save_history(void)
 static void sync_waiting_row(time_t next)
 {
     scep_hist_entry *row =
-        R.waiting_row ? scep_history_find(g_agent.hist, R.waiting_row) : NULL;
+        R.st.wait_tag ? scep_history_find(g_agent.hist, R.st.wait_tag) : NULL;
     if (row && row->state != SCEP_HIST_WAITING)
         row = NULL;
     if (row && strcmp(row->name, g_agent.st.autoreq.p.name) != 0) { /* renamed */
@@ -138,7 +138,7 @@ static void sync_waiting_row(time_t next)
         row = NULL;
     }
     if (!row)
-        R.waiting_row = 0;
+        R.st.wait_tag = 0;
     int in_run = R.st.kind != SCEP_SCHED_KIND_NONE; /* a run, between its tries too */
     if (next <= 0 || in_run) {
         if (row && !in_run) { /* not scheduled any more */
@@ -147,7 +147,7 @@ static void sync_waiting_row(time_t next)
             scep_error_set(&e, SCEP_E_CANCELLED, "no longer scheduled");
             scep_history_finish(row, &e, scep_now());
             save_history();
-            R.waiting_row = 0;
+            R.st.wait_tag = 0;
         }
         return;
     }
@@ -158,7 +158,7 @@ static void sync_waiting_row(time_t next)
         }
         return;
     }
-    R.waiting_row = scep_runner_add_waiting(g_agent.runner, g_agent.st.autoreq.p.name,
+    R.st.wait_tag = scep_runner_add_waiting(g_agent.runner, g_agent.st.autoreq.p.name,
                                             SCEP_SRC_AUTO, next);
 }
 
@@ -171,7 +171,10 @@ static void rearm(const scep_sched_cfg *c, time_t now)
         R.alarm = 0;
     }
     publish(c, now);
+    uint32_t tag = R.st.wait_tag;
     sync_waiting_row(g_auto_status.next_run);
+    if (tag != R.st.wait_tag)
+        save();
     time_t w = scep_sched_wakeup(c, &R.st, now);
     if (w <= 0)
         return;
@@ -249,16 +252,16 @@ static scep_rc submit(scep_sched_what what, scep_error *e)
     /* T2: a scheduled run takes its Waiting row, a retry or poll the row of
      * its run; a renewal (B4) gets a row of its own. */
     if (what == SCEP_SCHED_RETRY || what == SCEP_SCHED_POLL)
-        req->hist_index = R.run_row;
+        req->hist_index = R.st.run_tag;
     else if (what == SCEP_SCHED_RUN)
-        req->hist_index = R.waiting_row;
+        req->hist_index = R.st.wait_tag;
     uint32_t idx = 0;
     scep_rc rc = scep_runner_submit(g_agent.runner, req, &idx, e);
     scep_wipe(req, sizeof *req);
     free(req);
-    if (idx && idx == R.waiting_row)
-        R.waiting_row = 0;
-    R.run_row = idx;
+    if (idx && idx == R.st.wait_tag)
+        R.st.wait_tag = 0;
+    R.st.run_tag = idx;
     snmp_log(LOG_INFO, "automatic request: %s (row %u)\n",
              what == SCEP_SCHED_POLL    ? "poll of the pending transaction"
              : what == SCEP_SCHED_RETRY ? "retry"
@@ -327,7 +330,7 @@ int agent_autorun_event(const scep_run_event *ev)
         R.reopen = 1;
         return 0;
     }
-    R.run_row = 0;
+    R.st.run_tag = 0;
     return 1;
 }
 
@@ -336,7 +339,7 @@ void agent_autorun_settle(void)
     if (R.reopen) {
         R.reopen = 0;
         scep_hist_entry *row =
-            R.run_row ? scep_history_find(g_agent.hist, R.run_row) : NULL;
+            R.st.run_tag ? scep_history_find(g_agent.hist, R.st.run_tag) : NULL;
         if (row) { /* T2: In progress while it is polled; the detail says why */
             row->state = SCEP_HIST_INPROGRESS;
             row->completed = 0;
@@ -368,6 +371,18 @@ void agent_autorun_init(void)
     cfg_of(&c);
     time_t now = scep_now();
     scep_sched_restart(&c, &R.st, now);
+    /* A run that was going on: its row, cancelled by the history load,
+     * stays the run's row (T2: one row per transaction, B2). */
+    scep_hist_entry *row =
+        R.st.run_tag ? scep_history_find(g_agent.hist, R.st.run_tag) : NULL;
+    if (row && R.st.kind != SCEP_SCHED_KIND_NONE && row->state == SCEP_HIST_ERROR &&
+        row->source == SCEP_SRC_AUTO) {
+        row->state = SCEP_HIST_INPROGRESS;
+        row->completed = 0;
+        save_history();
+    } else if (R.st.kind == SCEP_SCHED_KIND_NONE) {
+        R.st.run_tag = 0;
+    }
     R.started = 1;
     save();
     run_due();

@@ -152,6 +152,10 @@ typedef struct scep_sched_state {
     time_t last_failed; /* scepcAutoLastFailed */
     time_t seen;        /* the latest time given: a jump back shows */
     uint32_t failures;  /* scepcAutoFailures: since the agent started, not saved */
+    /* The caller's own, saved and loaded but never looked at here (the glue:
+     * the history rows of the run in progress and of the next run). */
+    uint32_t run_tag;
+    uint32_t wait_tag;
 } scep_sched_state;
 
 /* An empty state: timer off, nothing scheduled. */

@@ -419,6 +419,8 @@ static const struct field {
     {"schedRenewLast", F_TIME, offsetof(scep_sched_state, renew_last), 0},
     {"schedLastFailed", F_TIME, offsetof(scep_sched_state, last_failed), 0},
     {"schedSeen", F_TIME, offsetof(scep_sched_state, seen), 0},
+    {"schedRunTag", F_U32, offsetof(scep_sched_state, run_tag), UINT32_MAX},
+    {"schedWaitTag", F_U32, offsetof(scep_sched_state, wait_tag), UINT32_MAX},
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
