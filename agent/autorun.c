@@ -187,6 +187,11 @@ static void rearm(const scep_sched_cfg *c, time_t now)
                 (long)g_auto_status.next_run));
 }
 
+static int is_default_key(const char *name)
+{
+    return g_agent.conf.default_key[0] && strcmp(name, g_agent.conf.default_key) == 0;
+}
+
 /* Days left of the certificate B4 watches; SCEP_SCHED_NO_CERT when none. */
 static long usage_days_left(time_t now)
 {
@@ -196,12 +201,33 @@ static long usage_days_left(time_t now)
     for (size_t i = 0; i < n; i++) {
         const scep_keyinfo *k = &keys[i];
         if (!k->has_cert || k->usage != g_agent.st.autoreq.p.usage ||
-            (g_agent.conf.default_key[0] && strcmp(k->name, g_agent.conf.default_key) == 0))
+            is_default_key(k->name))
             continue;
         if (!best || k->not_after > best->not_after)
             best = k;
     }
     return best ? scep_days_left(best, now) : SCEP_SCHED_NO_CERT;
+}
+
+/* A6 on: the key the new one replaces is renewed with a RenewalReq signed by
+ * its certificate when that is valid now (B1): the newest non-default key of
+ * the usage, as the key store picks it. "" when none. */
+static void renew_target(char *out, size_t n)
+{
+    size_t count = 0;
+    const scep_keyinfo *keys = mib_keys_snapshot(&count);
+    const scep_keyinfo *best = NULL;
+    time_t now = scep_now();
+    out[0] = 0;
+    for (size_t i = 0; i < count; i++) {
+        const scep_keyinfo *k = &keys[i];
+        if (k->usage != g_agent.st.autoreq.p.usage || is_default_key(k->name))
+            continue;
+        if (!best || k->created >= best->created)
+            best = k;
+    }
+    if (best && best->has_cert && best->not_before <= now && now < best->not_after)
+        snprintf(out, n, "%s", best->name);
 }
 
 /* A6 off: the name when free, else <name>-<n>; a pending transaction of one
@@ -249,6 +275,8 @@ static scep_rc submit(scep_sched_what what, scep_error *e)
     req->replace_usage = a->delete_previous;
     if (!a->delete_previous)
         pick_store_name(a->p.name, req->store_as, sizeof req->store_as);
+    else
+        renew_target(req->renew_name, sizeof req->renew_name);
     /* T2: a scheduled run takes its Waiting row, a retry or poll the row of
      * its run; a renewal (B4) gets a row of its own. */
     if (what == SCEP_SCHED_RETRY || what == SCEP_SCHED_POLL)

@@ -3,7 +3,8 @@
 # timer enabled by SNMP with a start a few seconds ahead (random delay off)
 # goes Waiting -> In progress -> Completed against the Debian scepserver, runs
 # the restart command, replaces the previous key of its usage and keeps the
-# default key; with faultsrv answering PENDING twice then SUCCESS: one
+# default key; the next runs renew the valid key of the usage (RenewalReq,
+# B1); with faultsrv answering PENDING twice then SUCCESS: one
 # scepcEnrollPending, CertPolls with one transactionID, one certificate, one
 # history row; a server that is down: the retries, then Error (TCP ERROR) and
 # one scepcEnrollFailed; kill -9 while a run is pending, restart, and the same
@@ -81,8 +82,10 @@ noError"
     sl_eq "the run completes" "$(sl_wait_hist "$w" 60)" 4
     sl_eq "  in one row" "$(sl_get "$SL_ROOT.1.4.2.0")" "$w"
     err=$HOOK_DIR/fault-pending/faultsrv0.err
-    sl_eq "one PKCSReq, two CertPolls" \
-        "$(grep -c 'type=19' "$err") $(grep -c 'type=20' "$err")" "1 2"
+    # auto1 (tls) is valid and the server offers Renewal: B1
+    sl_eq "one RenewalReq (signed by auto1's certificate), two CertPolls" \
+        "$(grep -c 'type=17' "$err") $(grep -c 'type=19' "$err") $(grep -c 'type=20' "$err")" \
+        "1 0 2"
     sl_eq "  with one transactionID" \
         "$(sed -n 's/.*PKIOperation type=[0-9]* tid=\([^ ]*\) .*/\1/p' "$err" | sort -u | wc -l)" 1
     sl_match "pend1 stored" "$(sl_key_index pend1)" "[0-9]*"
@@ -138,7 +141,8 @@ noError"
     fi
     sl_eq "the same run completes after the restart" "$(sl_wait_hist "$w" 60)" 4
     err=$HOOK_DIR/fault-kill/faultsrv0.err
-    sl_eq "one PKCSReq, then CertPolls only" "$(grep -c 'type=19' "$err")" 1
+    sl_eq "one RenewalReq, then CertPolls only" \
+        "$(grep -c 'type=17' "$err") $(grep -c 'type=19' "$err")" "1 0"
     sl_eq "  with one transactionID" \
         "$(sed -n 's/.*PKIOperation type=[0-9]* tid=\([^ ]*\) .*/\1/p' "$err" | sort -u | wc -l)" 1
     sl_match "kill1 stored" "$(sl_key_index kill1)" "[0-9]*"
