@@ -21,26 +21,25 @@
 #include "config.h"
 
 #include "agent.h"
+#include "scep-sched.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define FLUSH_DELAY_MS 200   /* after reconnection: registrations first */
-#define EXPIRY_PERIOD  3600  /* seconds between expiry checks */
-#define EXPIRY_SOON    2     /* seconds: check after the key store changed */
-#define EXPIRY_REPEAT  86400 /* at most once a day per key */
-#define PENDING_SEEN   64    /* pending transactions remembered */
+#define FLUSH_DELAY_MS 200  /* after reconnection: registrations first */
+#define EXPIRY_PERIOD  3600 /* seconds between expiry checks */
+#define EXPIRY_SOON    2    /* seconds: check after the key store changed */
+#define PENDING_SEEN   64   /* pending transactions remembered */
 
 typedef struct queued {
     netsnmp_variable_list *vars;
     struct queued *next;
 } queued;
 
-typedef struct expiry_mark {
-    uint32_t index;
-    time_t last;
-} expiry_mark;
+typedef scep_expiry_mark expiry_mark;
+#define EXPIRY_FILE "expiry.state" /* in stateDir: B5 across restarts */
 
 static struct {
     queued *head, *tail;
@@ -374,12 +373,50 @@ void agent_notify_key(int which, uint32_t key_index)
 
 /* ---- expiry check (B5) --------------------------------------------------- */
 
+static void marks_path(char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", g_agent.conf.state_dir, EXPIRY_FILE);
+}
+
+/* Saved whole when a mark changes, so a restart does not send again. */
+static void marks_save(void)
+{
+    char path[PATH_MAX + 32], *text = NULL;
+    size_t len = 0;
+    scep_error e;
+    scep_error_clear(&e);
+    marks_path(path, sizeof path);
+    if (scep_expiry_marks_format(N.marks, N.n_marks, &text, &len) != SCEP_OK ||
+        scep_write_file_atomic(path, text, len, 0600, &e) != SCEP_OK)
+        snmp_log(LOG_ERR, "expiry notification times not saved in %s: %s\n", path,
+                 e.text[0] ? e.text : "out of memory");
+    free(text);
+}
+
+static void marks_load(void)
+{
+    char path[PATH_MAX + 32], *text = NULL;
+    size_t len = 0;
+    scep_error e;
+    scep_error_clear(&e);
+    marks_path(path, sizeof path);
+    if (access(path, F_OK) != 0)
+        return;
+    if (scep_read_file(path, &text, &len, &e) != SCEP_OK ||
+        scep_expiry_marks_parse(text, &N.marks, &N.n_marks, &e) != SCEP_OK)
+        snmp_log(LOG_WARNING,
+                 "%s not used (%s): expiring certificates are notified again\n", path,
+                 e.text);
+    free(text);
+}
+
 static void expiry_check(unsigned reg, void *arg)
 {
     (void)arg;
     if (reg == N.soon_alarm)
         N.soon_alarm = 0;
     size_t n, j = 0, out = 0;
+    int changed = 0;
     const scep_keyinfo *keys = mib_keys_snapshot(&n);
     time_t now = scep_now();
     expiry_mark *marks = n ? calloc(n, sizeof *marks) : NULL;
@@ -395,10 +432,12 @@ static void expiry_check(unsigned reg, void *arg)
         time_t last = j < N.n_marks && N.marks[j].index == k->index ? N.marks[j].last : 0;
         scep_cert_status st = scep_cert_status_at(k, now, g_agent.st.warn_days);
         if (st != SCEP_CERT_EXPIRING && st != SCEP_CERT_EXPIRED)
-            continue; /* forget it: renewed, or never expiring */
-        if (last == 0 || now - last >= EXPIRY_REPEAT || now < last) {
-            if (notify_key(AGENT_NOTIFY_EXPIRING, k))
+            continue;                            /* forget it: renewed, or never expiring */
+        if (scep_expiry_notify_due(last, now)) { /* at most once a day per key */
+            if (notify_key(AGENT_NOTIFY_EXPIRING, k)) {
                 last = now;
+                changed = 1;
+            }
         }
         if (last) {
             marks[out].index = k->index;
@@ -406,9 +445,13 @@ static void expiry_check(unsigned reg, void *arg)
             out++;
         }
     }
+    changed |= out != N.n_marks;
     free(N.marks);
     N.marks = marks;
     N.n_marks = out;
+    if (changed)
+        marks_save();
+    DEBUGMSGTL(("scepagentd/expiry", "expiry check done: %zu keys, %zu marked\n", n, out));
 }
 
 void agent_notify_expiry_soon(void)
@@ -452,6 +495,7 @@ void mib_notify_init(void)
                                     .get = enable_get,
                                     .reserve1 = enable_reserve1};
     agent_register_scalars(&g);
+    marks_load();
     if (!snmp_alarm_register(EXPIRY_PERIOD, SA_REPEAT, expiry_check, NULL))
         snmp_log(LOG_ERR, "cannot start the daily expiry check\n");
     agent_notify_expiry_soon();

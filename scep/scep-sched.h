@@ -195,6 +195,19 @@ scep_sched_oper scep_sched_status(const scep_sched_cfg *cfg, const scep_sched_st
  * back by a day or more (the stored time came from a wrong clock). */
 int scep_expiry_notify_due(time_t last_sent, time_t now);
 
+/* B5 across restarts: when scepcCertExpiring was last sent for a key (by
+ * scepcKeyIndex). The list is sorted by index; the caller saves it whole.
+ * format: "expiryNotified INDEX TIME" lines, *out malloc'd. parse: strict
+ * (ascending indexes, no other keyword); *out malloc'd (NULL when empty). */
+typedef struct scep_expiry_mark {
+    uint32_t index;
+    time_t last;
+} scep_expiry_mark;
+scep_rc scep_expiry_marks_format(const scep_expiry_mark *m, size_t n, char **out,
+                                 size_t *len);
+scep_rc scep_expiry_marks_parse(const char *text, scep_expiry_mark **out, size_t *n,
+                                scep_error *err);
+
 /* The state as "keyword value" lines (schedSlot 1700000000 ...). Without
  * the failure counter (MIB: since the agent started). SCEP_E_INVALID when
  * len is too small (SCEP_SCHED_TEXT_MAX always suffices). */

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Largest time the state file may hold: 9999-12-31T23:59:59Z. */
@@ -553,5 +554,77 @@ scep_rc scep_sched_parse(scep_sched_state *st, const char *text, scep_error *err
     if (why)
         return scep_error_set(err, SCEP_E_INVALID, "scheduler state: %s", why);
     *st = tmp;
+    return SCEP_OK;
+}
+
+/* ---- B5: when scepcCertExpiring was last sent, per key ------------------- */
+
+scep_rc scep_expiry_marks_format(const scep_expiry_mark *m, size_t n, char **out,
+                                 size_t *len)
+{
+    size_t cap = 64 + n * 48, o = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return SCEP_E_NOMEM;
+    o += (size_t)snprintf(buf, cap, "# scepcCertExpiring sent: key index, time (UTC s)\n");
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "expiryNotified %lu %lld\n",
+                              (unsigned long)m[i].index, (long long)m[i].last);
+    *out = buf;
+    *len = o;
+    return SCEP_OK;
+}
+
+scep_rc scep_expiry_marks_parse(const char *text, scep_expiry_mark **out, size_t *n,
+                                scep_error *err)
+{
+    static const char kw[] = "expiryNotified ";
+    size_t cap = 0, cnt = 0;
+    scep_expiry_mark *m = NULL;
+    unsigned line = 0;
+    scep_rc rc = SCEP_OK;
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        line++;
+        if (len != 0 && p[0] != '#') {
+            const char *sp;
+            unsigned long long idx, t;
+            if (len <= sizeof kw - 1 || memcmp(p, kw, sizeof kw - 1) != 0 ||
+                !(sp = memchr(p + sizeof kw - 1, ' ', len - (sizeof kw - 1))) ||
+                parse_num(p + sizeof kw - 1, (size_t)(sp - p) - (sizeof kw - 1), UINT32_MAX,
+                          &idx) != 0 ||
+                idx == 0 ||
+                parse_num(sp + 1, len - (size_t)(sp + 1 - p), TIME_MAX_SAVED, &t) != 0 ||
+                (cnt && m[cnt - 1].index >= idx)) {
+                rc = scep_error_set(
+                    err, SCEP_E_INVALID,
+                    "expiry marks line %u: not \"expiryNotified INDEX TIME\" "
+                    "in ascending index order",
+                    line);
+                break;
+            }
+            if (cnt == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                scep_expiry_mark *nm = realloc(m, nc * sizeof *m);
+                if (!nm) {
+                    rc = SCEP_E_NOMEM;
+                    break;
+                }
+                m = nm;
+                cap = nc;
+            }
+            m[cnt].index = (uint32_t)idx;
+            m[cnt].last = (time_t)t;
+            cnt++;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    if (rc) {
+        free(m);
+        return rc;
+    }
+    *out = m;
+    *n = cnt;
     return SCEP_OK;
 }

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define T0   1700000000 /* 2023-11-14T22:13:20Z */
@@ -881,6 +882,46 @@ static void test_no_clock_read(void)
     CU_ASSERT_EQUAL(clock_reads, 0);
 }
 
+static void test_expiry_marks(void)
+{
+    const scep_expiry_mark m[] = {{1, 1700000000}, {7, 1700086400}, {4000000000u, 1}};
+    char *text = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL_FATAL(scep_expiry_marks_format(m, 3, &text, &len), SCEP_OK);
+    CU_ASSERT_EQUAL(strlen(text), len);
+    scep_expiry_mark *got = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(scep_expiry_marks_parse(text, &got, &n, NULL), SCEP_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        CU_ASSERT_EQUAL(got[i].index, m[i].index);
+        CU_ASSERT_EQUAL(got[i].last, m[i].last);
+    }
+    free(got);
+    free(text);
+    CU_ASSERT_EQUAL(scep_expiry_marks_parse("# nothing\n\n", &got, &n, NULL), SCEP_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    free(got);
+    static const char *const bad[] = {
+        "expiryNotified 5 1\nexpiryNotified 5 2\n", /* index twice */
+        "expiryNotified 6 1\nexpiryNotified 5 2\n", /* not ascending */
+        "expiryNotified 0 1\n",                     /* index 0 */
+        "expiryNotified 4294967296 1\n",            /* index > 32 bits */
+        "expiryNotified 5\n",                       /* no time */
+        "expiryNotified 5 -1\n",                    /* negative time */
+        "expiryNotified 5 1 x\n",                   /* trailing words */
+        "expirynotified 5 1\n",                     /* keyword case */
+        "schedSlot 5\n",                            /* another keyword */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        scep_error e;
+        scep_error_clear(&e);
+        got = NULL;
+        CU_ASSERT_EQUAL(scep_expiry_marks_parse(bad[i], &got, &n, &e), SCEP_E_INVALID);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "line "));
+    }
+}
+
 int main(void)
 {
     return tu_run_fixture(
@@ -898,6 +939,7 @@ int main(void)
                     {"B4 renew before expiry, once a day", test_renew_before_expiry},
                     {"B5 expiry notification once a day", test_expiry_notify},
                     {"state lines: round trip, bad lines", test_serialize},
+                    {"B5 expiry marks: round trip, bad lines", test_expiry_marks},
                     {"F3 fleet of 10,000 with one start time", test_fleet},
                     {"the real clock is never read", test_no_clock_read},
                     {NULL, NULL}},
