@@ -27,7 +27,7 @@
  * Which key: with scepcAutoDeletePrevious on (A6) the new key replaces the
  * newest non-default key of the same usage, only after it is stored; off,
  * each run stores a new key: the key name when it is free, else
- * "<name>-<n>" with the smallest free n. B4 watches the certificate of the
+ * "<name>-<n>" with the smallest free n from 2. B4 watches the certificate of the
  * automatic usage with the latest expiry (never the default key).
  */
 #include "config.h"
@@ -239,7 +239,7 @@ static void pick_store_name(const char *name, char *out, size_t n)
         if (i == 0)
             snprintf(cand, sizeof cand, "%s", name);
         else
-            snprintf(cand, sizeof cand, "%s-%u", name, i);
+            snprintf(cand, sizeof cand, "%s-%u", name, i + 1);
         if (strlen(cand) > SCEP_NAME_MAX)
             break;
         if (scep_pending_exists(g_agent.ks, cand)) {
@@ -251,7 +251,7 @@ static void pick_store_name(const char *name, char *out, size_t n)
         if (i == 0)
             snprintf(cand, sizeof cand, "%s", name);
         else
-            snprintf(cand, sizeof cand, "%s-%u", name, i);
+            snprintf(cand, sizeof cand, "%s-%u", name, i + 1);
         if (strlen(cand) > SCEP_NAME_MAX)
             break;
         if (!scep_keystore_exists(g_agent.ks, cand)) {
