@@ -230,35 +230,33 @@ static void renew_target(char *out, size_t n)
         snprintf(out, n, "%s", best->name);
 }
 
-/* A6 off: the name when free, else <name>-<n>; a pending transaction of one
- * of them is resumed (B2). */
+/* Candidate i of the store names of A6 off: the name, then <name>-2 ... ("" when
+ * it would be too long). */
+static const char *store_candidate(const char *name, unsigned i, char *buf, size_t n)
+{
+    if (i == 0)
+        snprintf(buf, n, "%s", name);
+    else
+        snprintf(buf, n, "%s-%u", name, i + 1);
+    return strlen(buf) <= SCEP_NAME_MAX ? buf : "";
+}
+
+/* A6 off: a pending transaction of one of the names is resumed (B2), else the
+ * first free one. */
 static void pick_store_name(const char *name, char *out, size_t n)
 {
-    char cand[SCEP_NAME_MAX + 16];
-    for (unsigned i = 0; i < 1000; i++) {
-        if (i == 0)
-            snprintf(cand, sizeof cand, "%s", name);
-        else
-            snprintf(cand, sizeof cand, "%s-%u", name, i + 1);
-        if (strlen(cand) > SCEP_NAME_MAX)
-            break;
-        if (scep_pending_exists(g_agent.ks, cand)) {
-            snprintf(out, n, "%s", cand);
-            return;
+    char buf[SCEP_NAME_MAX + 16];
+    for (int pass = 0; pass < 2; pass++)
+        for (unsigned i = 0; i < 1000; i++) {
+            const char *cand = store_candidate(name, i, buf, sizeof buf);
+            if (!cand[0])
+                break;
+            if (pass == 0 ? scep_pending_exists(g_agent.ks, cand)
+                          : !scep_keystore_exists(g_agent.ks, cand)) {
+                snprintf(out, n, "%s", cand);
+                return;
+            }
         }
-    }
-    for (unsigned i = 0; i < 1000; i++) {
-        if (i == 0)
-            snprintf(cand, sizeof cand, "%s", name);
-        else
-            snprintf(cand, sizeof cand, "%s-%u", name, i + 1);
-        if (strlen(cand) > SCEP_NAME_MAX)
-            break;
-        if (!scep_keystore_exists(g_agent.ks, cand)) {
-            snprintf(out, n, "%s", cand);
-            return;
-        }
-    }
     snprintf(out, n, "%s", name); /* nothing free: the store answers "exists" */
 }
 

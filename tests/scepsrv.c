@@ -627,3 +627,26 @@ out:
     OPENSSL_free(content);
     return rc;
 }
+
+int scepsrv_get_answer(const scepsrv_ca *ca, const char *caps, const char *operation,
+                       unsigned char **body, size_t *len, char *ctype, size_t ctlen)
+{
+    if (!strcmp(operation, "GetCACaps")) {
+        *body = (unsigned char *)strdup(caps);
+        *len = strlen(caps);
+        snprintf(ctype, ctlen, "text/plain");
+        return *body ? 1 : -1;
+    }
+    if (strcmp(operation, "GetCACert") != 0)
+        return 0;
+    unsigned char *der = NULL;
+    const char *ct = NULL;
+    if (scepsrv_cacert(ca, &der, len, &ct) != 0)
+        return -1;
+    *body = malloc(*len);
+    if (*body)
+        memcpy(*body, der, *len);
+    OPENSSL_free(der);
+    snprintf(ctype, ctlen, "%s", ct);
+    return *body ? 1 : -1;
+}

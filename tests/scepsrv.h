@@ -140,6 +140,11 @@ typedef struct scepsrv_reply {
 int scepsrv_certrep(const scepsrv_ca *ca, const scepsrv_req *req, const scepsrv_reply *rep,
                     unsigned char **der, size_t *len, char *err, size_t errlen);
 
+/* The answer to a GetCACaps (caps) or GetCACert (scepsrv_cacert): 1 with a
+ * malloc'd body and its content type, 0 for another operation, -1 on error. */
+int scepsrv_get_answer(const scepsrv_ca *ca, const char *caps, const char *operation,
+                       unsigned char **body, size_t *len, char *ctype, size_t ctlen);
+
 /* Private library context with the default and legacy providers (DES-CBC);
  * created on first use, freed by scepsrv_cleanup(). */
 OSSL_LIB_CTX *scepsrv_libctx(void);

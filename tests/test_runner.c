@@ -71,26 +71,12 @@ static scep_rc transport(void *ctx, const scep_settings *s, const scep_http_req 
     (void)s;
     server *srv = ctx;
     resp->status = 200;
-    if (!strcmp(req->operation, "GetCACaps")) {
-        const char *caps = "POSTPKIOperation\nSHA-256\nAES";
-        resp->body = (unsigned char *)strdup(caps);
-        resp->body_len = strlen(caps);
-        snprintf(resp->content_type, sizeof resp->content_type, "text/plain");
-        return SCEP_OK;
-    }
-    if (!strcmp(req->operation, "GetCACert")) {
-        unsigned char *der = NULL;
-        size_t len = 0;
-        const char *ct = NULL;
-        if (scepsrv_cacert(&srv->ca, &der, &len, &ct) != 0)
-            return scep_error_set(e, SCEP_E_INTERNAL, "scepsrv_cacert");
-        resp->body = malloc(len);
-        memcpy(resp->body, der, len);
-        resp->body_len = len;
-        OPENSSL_free(der);
-        snprintf(resp->content_type, sizeof resp->content_type, "%s", ct);
-        return SCEP_OK;
-    }
+    int got = scepsrv_get_answer(&srv->ca, "POSTPKIOperation\nSHA-256\nAES", req->operation,
+                                 &resp->body, &resp->body_len, resp->content_type,
+                                 sizeof resp->content_type);
+    if (got)
+        return got > 0 ? SCEP_OK
+                       : scep_error_set(e, SCEP_E_INTERNAL, "GetCACaps/GetCACert");
     return reply(srv, req, resp, e);
 }
 
