@@ -121,13 +121,29 @@ void agent_reload(void); /* SIGHUP */
 /* The state the PDU being SET would produce. Handlers write into it in
  * RESERVE1, check consistency against it in RESERVE2; the first ACTION swaps
  * it in, UNDO restores, COMMIT persists and runs the queued actions. */
+/* A MIB group's own part of a PDU's stage (the key row deletes, the config
+ * copy action ...): allocated zeroed on the group's first use in the PDU,
+ * wiped and freed with the stage. The engine calls action after the state
+ * swap at the first ACTION, undo at UNDO (after an action), commit at the
+ * first COMMIT after the state's own actions. Any callback may be NULL. */
+typedef struct agent_stage_part_ops {
+    const char *name;
+    size_t size;
+    void (*action)(void *part);
+    void (*undo)(void *part);
+    void (*commit)(void *part);
+} agent_stage_part_ops;
+#define AGENT_STAGE_PARTS 4
+
 typedef struct agent_stage {
     agent_state st;
     agent_manual manual;
-    int trigger;    /* scepcReqTrigger enroll(2) in this PDU */
-    int restart;    /* scepcReqRestart restart(2) in this PDU */
-    int delete_key; /* scepcKeyRowAction delete(2): key index */
-    uint32_t delete_index;
+    int trigger; /* scepcReqTrigger enroll(2) in this PDU */
+    int restart; /* scepcReqRestart restart(2) in this PDU */
+    struct {
+        const agent_stage_part_ops *ops;
+        void *data;
+    } parts[AGENT_STAGE_PARTS];
     int spin_seen;   /* the spin lock was part of this PDU */
     int dirty_state; /* agent_state changed: persist at COMMIT */
 } agent_stage;
@@ -142,6 +158,11 @@ int agent_stage_action(netsnmp_agent_request_info *reqinfo);
 void agent_stage_undo(netsnmp_agent_request_info *reqinfo);
 void agent_stage_commit(netsnmp_agent_request_info *reqinfo);
 void agent_stage_free(netsnmp_agent_request_info *reqinfo);
+/* The group's part of the stage (created zeroed on first use); NULL when out
+ * of memory or out of slots. agent_stage_find_part: NULL when the PDU has
+ * none. */
+void *agent_stage_part(agent_stage *stg, const agent_stage_part_ops *ops);
+const void *agent_stage_find_part(const agent_stage *stg, const agent_stage_part_ops *ops);
 /* A TOFU fingerprint recorded between a PDU's RESERVE1 and ACTION (stage.c). */
 void agent_stage_note_ca_seen(const char *fpr);
 /* Dispatch of the four modes above, for handlers. Returns 1 if handled. */
@@ -203,8 +224,6 @@ void mib_history_init(void);  /* scepcHistory */
 void mib_keys_init(void);     /* scepcKeyStore */
 void mib_notify_init(void);   /* scepcNotifyCtl + sending */
 void mib_keys_refresh(void);  /* after the key store changed */
-/* Delete the key with that scepcKeyIndex (COMMIT of scepcKeyRowAction). */
-void agent_keys_delete(uint32_t index);
 
 /* -- scepcHistory (mib_history.c) -- */
 /* scepcHistDetail for a result code (internalError(39) for an unknown one). */

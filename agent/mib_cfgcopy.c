@@ -50,26 +50,47 @@ static struct {
     time_t when;
 } C = {.state = CS_NONE};
 
-/* This group's part of the PDU being SET (stage.c keeps agent_state). */
-static struct {
-    int active;
-    long transid;
+/* This group's part of a SET PDU's stage (stage.c). */
+typedef struct cfg_part {
     int name_set;
     char name[CFG_NAME_MAX + 1];
     int action;
     int applied;
     char saved_name[CFG_NAME_MAX + 1];
-} P;
+} cfg_part;
 
-static long transid_of(netsnmp_agent_request_info *reqinfo)
+static void run(int action);
+
+/* ACTION (after the state swap): the new file name shows. */
+static void part_action(void *data)
 {
-    return reqinfo && reqinfo->asp && reqinfo->asp->pdu ? reqinfo->asp->pdu->transid : 0;
+    cfg_part *p = data;
+    memcpy(p->saved_name, C.name, sizeof C.name);
+    if (p->name_set)
+        memcpy(C.name, p->name, sizeof C.name);
+    p->applied = 1;
 }
 
-static int mine(netsnmp_agent_request_info *reqinfo)
+static void part_undo(void *data)
 {
-    return P.active && P.transid == transid_of(reqinfo);
+    cfg_part *p = data;
+    if (p->applied)
+        memcpy(C.name, p->saved_name, sizeof C.name);
 }
+
+/* COMMIT: the PDU's state is committed (and saved) first, then the action. */
+static void part_commit(void *data)
+{
+    const cfg_part *p = data;
+    if (p->applied && p->action)
+        run(p->action);
+}
+
+static const agent_stage_part_ops cfg_ops = {.name = "scepcConfigCopy",
+                                             .size = sizeof(cfg_part),
+                                             .action = part_action,
+                                             .undo = part_undo,
+                                             .commit = part_commit};
 
 int agent_cfg_name_valid(const char *name, size_t len)
 {
@@ -522,27 +543,25 @@ static void get_one(netsnmp_request_info *r, int col)
 static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
                     const netsnmp_variable_list *v, int col)
 {
-    (void)stg;
+    (void)reqinfo;
     int err;
-    if (!mine(reqinfo)) { /* a new PDU (a stale one is dropped) */
-        memset(&P, 0, sizeof P);
-        P.active = 1;
-        P.transid = transid_of(reqinfo);
-    }
+    cfg_part *p = agent_stage_part(stg, &cfg_ops);
+    if (!p)
+        return SNMP_ERR_RESOURCEUNAVAILABLE;
     switch (col) {
     case COL_NAME:
         if ((err = agent_check_string(v, 0, CFG_NAME_MAX)))
             return err;
         if (v->val_len && !agent_cfg_name_valid((const char *)v->val.string, v->val_len))
             return SNMP_ERR_WRONGVALUE;
-        agent_copy_string(v, P.name, sizeof P.name);
-        P.name_set = 1;
+        agent_copy_string(v, p->name, sizeof p->name);
+        p->name_set = 1;
         return SNMP_ERR_NOERROR;
     case COL_ACTION:
         if ((err = agent_check_int(v, ACT_IDLE, ACT_IMPORT)))
             return err;
         if (*v->val.integer != ACT_IDLE)
-            P.action = (int)*v->val.integer;
+            p->action = (int)*v->val.integer;
         return SNMP_ERR_NOERROR;
     default:
         return SNMP_ERR_NOTWRITABLE;
@@ -553,13 +572,14 @@ static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int 
 {
     (void)v;
     const char *why = NULL;
+    const cfg_part *p = agent_stage_find_part(stg, &cfg_ops);
     if (C.state == CS_RUNNING)
         why = "an export or import is running";
-    else if (col == COL_ACTION && P.action) {
-        const char *name = P.name_set ? P.name : C.name;
+    else if (col == COL_ACTION && p && p->action) {
+        const char *name = p->name_set ? p->name : C.name;
         if (!name[0])
             why = "scepcCfgFileName is empty";
-        else if (P.action == ACT_IMPORT && stg->st.autoreq.enable)
+        else if (p->action == ACT_IMPORT && stg->st.autoreq.enable)
             why = "import refused while the automatic timer is enabled";
     }
     if (why) {
@@ -567,45 +587,6 @@ static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int 
         return SNMP_ERR_INCONSISTENTVALUE;
     }
     return SNMP_ERR_NOERROR;
-}
-
-/* ACTION/UNDO/COMMIT/FREE: this group's part, around the stage engine's. */
-static void set_phase(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
-{
-    int m = mine(reqinfo);
-    switch (reqinfo->mode) {
-    case MODE_SET_ACTION:
-        agent_stage_mode(reqinfo, requests);
-        if (m && !P.applied) {
-            memcpy(P.saved_name, C.name, sizeof C.name);
-            if (P.name_set)
-                memcpy(C.name, P.name, sizeof C.name);
-            P.applied = 1;
-        }
-        break;
-    case MODE_SET_UNDO:
-        agent_stage_mode(reqinfo, requests);
-        if (m && P.applied)
-            memcpy(C.name, P.saved_name, sizeof C.name);
-        if (m)
-            memset(&P, 0, sizeof P);
-        break;
-    case MODE_SET_COMMIT:
-        agent_stage_mode(reqinfo,
-                         requests); /* the PDU's state is committed (and saved) first */
-        if (m && P.applied && P.action) {
-            int action = P.action;
-            memset(&P, 0, sizeof P); /* no FREE follows a COMMIT in a subagent */
-            run(action);
-        } else if (m) {
-            memset(&P, 0, sizeof P);
-        }
-        break;
-    default:
-        agent_stage_mode(reqinfo, requests);
-        if (m)
-            memset(&P, 0, sizeof P);
-    }
 }
 
 void mib_cfgcopy_init(void)
@@ -616,7 +597,6 @@ void mib_cfgcopy_init(void)
                                     .last = COL_TIME,
                                     .get = get_one,
                                     .reserve1 = reserve1,
-                                    .reserve2 = reserve2,
-                                    .phase = set_phase};
+                                    .reserve2 = reserve2};
     agent_register_scalars(&g);
 }

@@ -12,7 +12,7 @@
  *
  * A delete is checked at RESERVE1 (syntax) and RESERVE2 (the default key, a
  * request for that name queued or running: inconsistentValue) and done at
- * COMMIT by the stage engine (stage.c calls agent_keys_delete).
+ * COMMIT by the stage engine (the deletes are this group's part of the stage).
  */
 #include "config.h"
 
@@ -50,11 +50,13 @@ static struct {
     netsnmp_tdata *table;
     scep_keyinfo *keys; /* the snapshot, sorted by index; rows point into it */
     size_t n;
-    /* Deletes of the PDU being SET beyond the one stage.c carries. */
-    long del_transid;
-    uint32_t del[MAX_DELETES];
-    unsigned n_del;
 } K;
+
+/* This group's part of a SET PDU's stage: the key rows it deletes. */
+typedef struct deletes {
+    uint32_t index[MAX_DELETES];
+    unsigned n;
+} deletes;
 
 /* ---- values -------------------------------------------------------------- */
 
@@ -298,44 +300,29 @@ static void delete_one(uint32_t index)
                  (unsigned long)index);
 }
 
-void agent_keys_delete(uint32_t index)
+/* COMMIT: every delete of the PDU. */
+static void deletes_commit(void *part)
 {
-    int listed = 0;
-    for (unsigned i = 0; i < K.n_del; i++)
-        listed |= K.del[i] == index;
-    if (listed) { /* every delete of that PDU */
-        for (unsigned i = 0; i < K.n_del; i++)
-            delete_one(K.del[i]);
-    } else {
-        delete_one(index);
-    }
-    K.n_del = 0;
-    K.del_transid = 0;
+    const deletes *d = part;
+    for (unsigned i = 0; i < d->n; i++)
+        delete_one(d->index[i]);
     mib_keys_refresh();
 }
 
-static long transid_of(netsnmp_agent_request_info *reqinfo)
-{
-    return reqinfo && reqinfo->asp && reqinfo->asp->pdu ? reqinfo->asp->pdu->transid : 0;
-}
+static const agent_stage_part_ops deletes_ops = {
+    .name = "scepcKeyAction", .size = sizeof(deletes), .commit = deletes_commit};
 
-static int add_delete(agent_stage *stg, netsnmp_agent_request_info *reqinfo, uint32_t index)
+static int add_delete(agent_stage *stg, uint32_t index)
 {
-    long id = transid_of(reqinfo);
-    if (K.del_transid != id) {
-        K.del_transid = id;
-        K.n_del = 0;
-    }
-    for (unsigned i = 0; i < K.n_del; i++)
-        if (K.del[i] == index)
-            return SNMP_ERR_NOERROR;
-    if (K.n_del == MAX_DELETES)
+    deletes *d = agent_stage_part(stg, &deletes_ops);
+    if (!d)
         return SNMP_ERR_RESOURCEUNAVAILABLE;
-    K.del[K.n_del++] = index;
-    if (!stg->delete_key) {
-        stg->delete_key = 1;
-        stg->delete_index = index;
-    }
+    for (unsigned i = 0; i < d->n; i++)
+        if (d->index[i] == index)
+            return SNMP_ERR_NOERROR;
+    if (d->n == MAX_DELETES)
+        return SNMP_ERR_RESOURCEUNAVAILABLE;
+    d->index[d->n++] = index;
     return SNMP_ERR_NOERROR;
 }
 
@@ -402,7 +389,7 @@ static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
         if (reqinfo->mode == MODE_SET_RESERVE1) {
             err = agent_check_int(r->requestvb, ACTION_IDLE, ACTION_DELETE);
             if (!err && *r->requestvb->val.integer == ACTION_DELETE)
-                err = add_delete(stg, reqinfo, index);
+                err = add_delete(stg, index);
         } else if (*r->requestvb->val.integer == ACTION_DELETE) {
             if (is_default(k)) {
                 DEBUGMSGTL(("scepagentd/keys", "delete of %s refused: the default key\n",

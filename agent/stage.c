@@ -9,11 +9,25 @@
  * PDU would produce (S4: one PDU may disable the timer and change the URL).
  * The first ACTION swaps the staged state in; UNDO restores the saved one;
  * the first COMMIT persists it and runs what the PDU triggered.
+ *
+ * One stage per PDU, and one mechanism for every group: what a group stages
+ * beyond the state (the key row deletes of mib_keys.c, the export/import of
+ * mib_cfgcopy.c) is a "part" of the same stage (agent_stage_part), with its
+ * own action/undo/commit called by this engine. Net-SNMP's per-request list
+ * data (netsnmp_agent_add_list_data) would carry a stage across the phases
+ * too (5.9.3 keeps it from TestSet to CommitSet in a subagent: tried), but
+ * one stage found by the PDU's transaction id also covers what list data
+ * cannot: a PDU whose later phases never come (the master went away after
+ * ACTION) is noticed at the next RESERVE1, and what it applied is
+ * committed (persisted, its actions run) instead of being dropped with the
+ * request; and the phases of a second PDU while one is staged are refused
+ * (resourceUnavailable) instead of interleaving two swaps of the state.
  */
 #include "config.h"
 
 #include "agent.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static struct {
@@ -34,9 +48,55 @@ static long transid_of(netsnmp_agent_request_info *reqinfo)
 
 static void reset(void)
 {
+    for (int i = 0; i < AGENT_STAGE_PARTS; i++)
+        if (S.stage.parts[i].data) {
+            scep_wipe(S.stage.parts[i].data, S.stage.parts[i].ops->size);
+            free(S.stage.parts[i].data);
+        }
     /* The staged copy may hold a challenge: wipe it. */
     scep_wipe(&S, sizeof S);
     memset(&S, 0, sizeof S);
+}
+
+void *agent_stage_part(agent_stage *stg, const agent_stage_part_ops *ops)
+{
+    for (int i = 0; i < AGENT_STAGE_PARTS; i++) {
+        if (stg->parts[i].ops == ops)
+            return stg->parts[i].data;
+        if (!stg->parts[i].ops) {
+            void *d = calloc(1, ops->size);
+            if (!d)
+                return NULL;
+            stg->parts[i].ops = ops;
+            stg->parts[i].data = d;
+            return d;
+        }
+    }
+    snmp_log(LOG_ERR, "stage: no slot for the part %s\n", ops->name);
+    return NULL;
+}
+
+const void *agent_stage_find_part(const agent_stage *stg, const agent_stage_part_ops *ops)
+{
+    for (int i = 0; i < AGENT_STAGE_PARTS; i++)
+        if (stg->parts[i].ops == ops)
+            return stg->parts[i].data;
+    return NULL;
+}
+
+enum { PART_ACTION, PART_UNDO, PART_COMMIT };
+
+/* One phase of every part, in the order the groups created them. */
+static void each_part(int phase)
+{
+    for (int i = 0; i < AGENT_STAGE_PARTS && S.stage.parts[i].ops; i++) {
+        const agent_stage_part_ops *o = S.stage.parts[i].ops;
+        void (*fn)(void *) = phase == PART_ACTION ? o->action
+                             : phase == PART_UNDO ? o->undo
+                                                  : o->commit;
+        if (fn)
+            fn(S.stage.parts[i].data);
+    }
 }
 
 static void commit(void);
@@ -95,6 +155,7 @@ int agent_stage_action(netsnmp_agent_request_info *reqinfo)
         g_agent.manual.spin_lock =
             g_agent.manual.spin_lock == 2147483647L ? 0 : g_agent.manual.spin_lock + 1;
     S.applied = 1;
+    each_part(PART_ACTION);
     return 0;
 }
 
@@ -110,6 +171,7 @@ void agent_stage_undo(netsnmp_agent_request_info *reqinfo)
         memcpy(g_agent.st.ca_seen, seen, sizeof seen);
     if (S.stage.dirty_state) /* the ACTION saved the new state: save the old again */
         agent_state_save(g_agent.conf.state_dir, &g_agent.st);
+    each_part(PART_UNDO);
     reset();
 }
 
@@ -134,8 +196,7 @@ static void commit(void)
     }
     if (S.stage.restart)
         agent_restart_queue("scepcReqRestart");
-    if (S.stage.delete_key)
-        agent_keys_delete(S.stage.delete_index);
+    each_part(PART_COMMIT);
 }
 
 void agent_stage_free(netsnmp_agent_request_info *reqinfo)
