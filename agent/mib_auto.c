@@ -2,7 +2,8 @@
  * mib_auto.c - scepcAuto (SPEC.md A1-A8, B4, S4, M10): the parameters of the
  * automatic request, read-write, validated and persisted; its status objects.
  *
- * This file stores, validates and persists the objects and makes the timer
+ * This file stores and persists the objects (their rules are the backend's
+ * settings schema, scep/schema.c, through agent/fields.c) and makes the timer
  * lock the server settings (mib_settings.c checks scepcAutoEnable in the state
  * the PDU produces) and the manual request (enroll.c). Running the automatic
  * requests is the scheduler's job (next issue); it reports through
