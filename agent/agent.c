@@ -84,11 +84,13 @@ int agent_init(const char *conf_path)
                  strerror(errno));
         return -1;
     }
-    agent_state_defaults(&g_agent.st);
+    scep_state_defaults(&g_agent.st);
     if (g_agent.conf.default_url[0])
         snprintf(g_agent.st.url, sizeof g_agent.st.url, "%s", g_agent.conf.default_url);
-    if (agent_state_load(g_agent.conf.state_dir, &g_agent.st) != 0)
+    if (scep_state_load(g_agent.conf.state_dir, &g_agent.st, &e) != SCEP_OK) {
+        snmp_log(LOG_ERR, "state in %s: %s\n", g_agent.conf.state_dir, e.text);
         return -1;
+    }
     scep_params_init(&g_agent.manual.p);
 
     if (scep_keystore_open(g_agent.conf.keystore_dir, g_agent.conf.keystore_capacity,

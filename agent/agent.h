@@ -11,6 +11,7 @@
 
 #include "scep.h"
 #include "scep-runner.h"
+#include "scep-schema.h"
 
 #include <limits.h>
 #include <net-snmp/net-snmp-config.h>
@@ -52,31 +53,11 @@ int agent_conf_policy_known(const agent_conf *c, const char *name);
 /* NULL-terminated list for scep_params_validate (static storage). */
 const char *const *agent_conf_policy_list(const agent_conf *c);
 
-/* ---- state written over SNMP and persisted (state.c) --------------------- */
-typedef struct agent_auto {
-    int enable;              /* A1 */
-    unsigned char start[11]; /* DateAndTime of the first run */
-    size_t start_len;        /* 0, 8 or 11 */
-    int jitter;              /* A2 */
-    unsigned poll_count;     /* A3 */
-    unsigned poll_interval;
-    unsigned interval;   /* A4: seconds, 0 = once */
-    int restart;         /* A5 */
-    int delete_previous; /* A6 */
-    unsigned renew_days; /* B4: 0 = off */
-    scep_params p;       /* A7: its own parameters (challenge in a 0600 file) */
-} agent_auto;
-
-typedef struct agent_state {
-    char url[SCEP_URL_MAX + 1];
-    unsigned port;
-    unsigned timeout;
-    char ca_pin[SCEP_FPR_HEX_LEN + 1];
-    char ca_seen[SCEP_FPR_HEX_LEN + 1]; /* TOFU (not writable) */
-    agent_auto autoreq;
-    unsigned notify_bits; /* bit n = scepcNotifyEnable bit n */
-    unsigned warn_days;   /* scepcExpiryWarnDays */
-} agent_state;
+/* ---- state written over SNMP and persisted (scep/scep-schema.h) -------------- */
+/* The settings struct, its rules, the state file and the export/import are
+ * the backend's (scep_state, scep_auto); these names stay for the glue. */
+typedef scep_auto agent_auto;
+typedef scep_state agent_state;
 
 /* The manual request (M1-M7, not persisted: M11). */
 typedef struct agent_manual {
@@ -84,14 +65,8 @@ typedef struct agent_manual {
     long spin_lock;
 } agent_manual;
 
-void agent_state_defaults(agent_state *s);
-int agent_state_load(const char *dir, agent_state *s);
-/* Write the whole state atomically (temp + fsync + rename); the auto challenge
- * goes to its own 0600 file. */
+/* scep_state_save with a logged error: 0 or -1 (fields.c). */
 int agent_state_save(const char *dir, const agent_state *s);
-/* The state in "keyword value" lines (malloc'd); for_export leaves out what is
- * not a setting (caSeen). Never a secret: the challenge has its own file. */
-char *agent_state_format(const agent_state *s, int for_export, size_t *len);
 
 /* ---- the running agent --------------------------------------------------- */
 typedef struct agent {
@@ -196,6 +171,14 @@ int agent_check_string(const netsnmp_variable_list *v, size_t min, size_t max);
 int agent_check_int(const netsnmp_variable_list *v, long min, long max);
 int agent_check_uint(const netsnmp_variable_list *v, unsigned long min, unsigned long max);
 int agent_check_truth(const netsnmp_variable_list *v);
+/* The SNMP error of a setter's answer (scep/scep-schema.h): the one mapping (fields.c). */
+int agent_snmp_err(scep_field_rc rc);
+/* A SET of a schema field (fields.c): the SNMP type check (OCTET STRING;
+ * Unsigned32; INTEGER; TruthValue), then the schema's setter on *s. */
+int agent_set_field_text(agent_state *s, scep_field f, const netsnmp_variable_list *v);
+int agent_set_field_uint(agent_state *s, scep_field f, const netsnmp_variable_list *v);
+int agent_set_field_int(agent_state *s, scep_field f, const netsnmp_variable_list *v);
+int agent_set_field_truth(agent_state *s, scep_field f, const netsnmp_variable_list *v);
 /* Copy an OCTET STRING value into a NUL-terminated buffer (length checked before). */
 void agent_copy_string(const netsnmp_variable_list *v, char *dst, size_t n);
 /* Table columns: a string cut to max octets on a UTF-8 boundary, an unsigned
@@ -205,8 +188,6 @@ void agent_var_uint(netsnmp_variable_list *v, u_char type, unsigned long x);
 void agent_var_int(netsnmp_variable_list *v, long x);
 /* mkdir -p; the last directory gets mode (agent.c). */
 int agent_mkdir_p(const char *dir, mode_t mode);
-/* Printable ASCII only: what a CSR subject field can carry (scep_params_validate). */
-int agent_printable(const char *s);
 /* time_t -> DateAndTime (11 octets, local time with UTC offset). */
 size_t agent_dateandtime(time_t t, unsigned char out[11]);
 /* DateAndTime (8 or 11 octets) -> time_t; -1 if invalid. */
@@ -267,23 +248,9 @@ extern agent_auto_status g_auto_status;
 /* NULL when the automatic request may be enabled with state s (URL, key name,
  * CN set and valid; for usage ipsec a configured policy), else the reason. */
 const char *agent_auto_incomplete(const agent_state *s);
-/* scepcAutoStartTime: 0, or wrongLength (not 8/11) / wrongValue (impossible
- * date); the all-zero value is stored as "not set" (start_len 0). */
-int agent_auto_set_start(agent_auto *a, const unsigned char *dt, size_t len);
-/* scepcAutoInterval: 0 or 60..4294967295. */
-int agent_auto_interval_valid(unsigned long secs);
-/* The start time as time_t, 0 when not set. */
-time_t agent_auto_start_time(const agent_auto *a);
 
 /* -- scepcConfigCopy (mib_cfgcopy.c), initialised by mib_auto_init() -- */
 void mib_cfgcopy_init(void);
-/* T5: write the exportable settings of s (no challenge, no TOFU fingerprint)
- * to path atomically (0600). 0, or -1 with a reason in err. */
-int agent_cfg_export(const agent_state *s, const char *path, char *err, size_t errlen);
-/* T5: read path and apply it over *s (challenge and TOFU fingerprint kept);
- * every line is checked first and on any error *s is unchanged. 0, or -1 with
- * "line N: keyword: reason" or the file error in err. */
-int agent_cfg_import(agent_state *s, const char *path, char *err, size_t errlen);
 /* A scepcCfgFileName value: 1..255 of [A-Za-z0-9._-], no "..", no leading dot. */
 int agent_cfg_name_valid(const char *name, size_t len);
 

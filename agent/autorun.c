@@ -57,7 +57,7 @@ static void cfg_of(scep_sched_cfg *c)
     const agent_auto *a = &g_agent.st.autoreq;
     memset(c, 0, sizeof *c);
     c->enable = a->enable;
-    c->start = agent_auto_start_time(a);
+    c->start = scep_auto_start_time(a);
     c->jitter = a->jitter;
     c->poll_count = a->poll_count;
     c->poll_interval = a->poll_interval ? a->poll_interval : 1;

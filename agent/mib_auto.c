@@ -2,7 +2,8 @@
  * mib_auto.c - scepcAuto (SPEC.md A1-A8, B4, S4, M10): the parameters of the
  * automatic request, read-write, validated and persisted; its status objects.
  *
- * This file stores, validates and persists the objects and makes the timer
+ * This file stores and persists the objects (their rules are the backend's
+ * settings schema, scep/schema.c, through agent/fields.c) and makes the timer
  * lock the server settings (mib_settings.c checks scepcAutoEnable in the state
  * the PDU produces) and the manual request (enroll.c). Running the automatic
  * requests is the scheduler's job (next issue); it reports through
@@ -68,57 +69,9 @@ static long truth(int b)
     return b ? 1 : 2;
 }
 
-static int all_zero(const unsigned char *p, size_t n)
-{
-    int z = 1;
-    for (size_t i = 0; i < n; i++)
-        z &= p[i] == 0;
-    return z;
-}
-
-int agent_auto_set_start(agent_auto *a, const unsigned char *dt, size_t len)
-{
-    if (len != 8 && len != 11)
-        return SNMP_ERR_WRONGLENGTH;
-    int unset = all_zero(dt, len);
-    if (!unset && agent_dateandtime_parse(dt, len) == (time_t)-1)
-        return SNMP_ERR_WRONGVALUE;
-    memset(a->start, 0, sizeof a->start);
-    a->start_len = 0; /* the all-zero default: reads back as 8 zero octets */
-    if (!unset) {
-        memcpy(a->start, dt, len);
-        a->start_len = len;
-    }
-    return SNMP_ERR_NOERROR;
-}
-
-int agent_auto_interval_valid(unsigned long secs)
-{
-    return secs == 0 || (secs >= 60 && secs <= 0xffffffffUL);
-}
-
-time_t agent_auto_start_time(const agent_auto *a)
-{
-    if (a->start_len != 8 && a->start_len != 11)
-        return 0;
-    time_t t = agent_dateandtime_parse(a->start, a->start_len);
-    return t == (time_t)-1 ? 0 : t;
-}
-
 const char *agent_auto_incomplete(const agent_state *s)
 {
-    const agent_auto *a = &s->autoreq;
-    if (!s->url[0])
-        return "scepcServerUrl is empty";
-    if (!a->p.name[0] || scep_check_name(a->p.name, strlen(a->p.name), NULL) != SCEP_OK)
-        return "scepcAutoKeyName is empty or invalid";
-    if (!a->p.cn[0] || scep_check_cn(a->p.cn, strlen(a->p.cn), NULL) != SCEP_OK)
-        return "scepcAutoCommonName is empty or invalid";
-    if (a->p.usage == SCEP_USAGE_IPSEC &&
-        !agent_conf_policy_known(&g_agent.conf, a->p.ipsec_policy))
-        return "scepcAutoUsage is ipsec and scepcAutoIpsecPolicy is not a configured "
-               "policy";
-    return NULL;
+    return scep_auto_incomplete(s, agent_conf_policy_list(&g_agent.conf));
 }
 
 static int oper_status(void)
@@ -141,7 +94,7 @@ static time_t next_run(void)
         return 0;
     if (g_auto_status.next_run > 0)
         return g_auto_status.next_run;
-    time_t t = agent_auto_start_time(&g_agent.st.autoreq);
+    time_t t = scep_auto_start_time(&g_agent.st.autoreq);
     return t > scep_now() ? t : 0;
 }
 
@@ -233,121 +186,58 @@ static void get_one(netsnmp_request_info *r, int col)
     }
 }
 
-/* An OCTET STRING of at most max octets without a NUL, into dst. */
-static int take_string(const netsnmp_variable_list *v, size_t max, char *dst, size_t n)
-{
-    int err = agent_check_string(v, 0, max);
-    if (err)
-        return err;
-    if (v->val_len && memchr(v->val.string, 0, v->val_len))
-        return SNMP_ERR_WRONGVALUE;
-    agent_copy_string(v, dst, n);
-    return SNMP_ERR_NOERROR;
-}
+/* The schema field of each writable column and how SNMP encodes it. */
+static const struct {
+    scep_field f;
+    enum { T_TRUTH, T_TEXT, T_UINT, T_INT } t;
+} cols[] = {
+    [COL_ENABLE] = {SCEP_F_AUTO_ENABLE, T_TRUTH},
+    [COL_START] = {SCEP_F_AUTO_START, T_TEXT},
+    [COL_JITTER] = {SCEP_F_AUTO_JITTER, T_TRUTH},
+    [COL_POLL_COUNT] = {SCEP_F_AUTO_POLL_COUNT, T_UINT},
+    [COL_POLL_INTERVAL] = {SCEP_F_AUTO_POLL_INTERVAL, T_UINT},
+    [COL_INTERVAL] = {SCEP_F_AUTO_INTERVAL, T_UINT},
+    [COL_RESTART] = {SCEP_F_AUTO_RESTART, T_TRUTH},
+    [COL_DELETE_PREV] = {SCEP_F_AUTO_DELETE_PREV, T_TRUTH},
+    [COL_RENEW_DAYS] = {SCEP_F_AUTO_RENEW_DAYS, T_UINT},
+    [COL_KEY_NAME] = {SCEP_F_AUTO_NAME, T_TEXT},
+    [COL_HASH] = {SCEP_F_AUTO_HASH, T_INT},
+    [COL_BITS] = {SCEP_F_AUTO_BITS, T_UINT},
+    [COL_ORG] = {SCEP_F_AUTO_ORG, T_TEXT},
+    [COL_CN] = {SCEP_F_AUTO_CN, T_TEXT},
+    [COL_USAGE] = {SCEP_F_AUTO_USAGE, T_INT},
+    [COL_POLICY] = {SCEP_F_AUTO_POLICY, T_TEXT},
+};
 
-static int set_truth(agent_auto *a, const netsnmp_variable_list *v, int col)
-{
-    int err = agent_check_truth(v);
-    if (err)
-        return err;
-    int b = *v->val.integer == 1;
-    if (col == COL_ENABLE)
-        a->enable = b;
-    else if (col == COL_JITTER)
-        a->jitter = b;
-    else if (col == COL_RESTART)
-        a->restart = b;
-    else
-        a->delete_previous = b;
-    return SNMP_ERR_NOERROR;
-}
-
-/* RESERVE1: syntax and range, then the new value goes into the stage. */
+/* RESERVE1: the type here, length and value by the schema (scep/schema.c;
+ * the challenge by the request model, not a schema field: never in the
+ * state text), then the new value goes into the stage. */
 static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
                     const netsnmp_variable_list *v, int col)
 {
     (void)reqinfo;
-    agent_auto *a = &stg->st.autoreq;
-    char buf[SCEP_CHALLENGE_MAX + 1];
-    int err = SNMP_ERR_NOERROR;
-    switch (col) {
-    case COL_ENABLE:
-    case COL_JITTER:
-    case COL_RESTART:
-    case COL_DELETE_PREV:
-        err = set_truth(a, v, col);
-        break;
-    case COL_START:
-        if (v->type != ASN_OCTET_STR)
-            return SNMP_ERR_WRONGTYPE;
-        err = agent_auto_set_start(a, v->val.string, v->val_len);
-        break;
-    case COL_POLL_COUNT:
-        if (!(err = agent_check_uint(v, 0, 1000)))
-            a->poll_count = (unsigned)*v->val.integer;
-        break;
-    case COL_POLL_INTERVAL:
-        if (!(err = agent_check_uint(v, 1, 86400)))
-            a->poll_interval = (unsigned)*v->val.integer;
-        break;
-    case COL_INTERVAL:
-        if ((err = agent_check_uint(v, 0, 0xffffffffUL)))
-            return err;
-        if (!agent_auto_interval_valid((unsigned long)*v->val.integer & 0xffffffffUL))
-            return SNMP_ERR_WRONGVALUE;
-        a->interval = (unsigned)((unsigned long)*v->val.integer & 0xffffffffUL);
-        break;
-    case COL_RENEW_DAYS:
-        if (!(err = agent_check_uint(v, 0, 3650)))
-            a->renew_days = (unsigned)*v->val.integer;
-        break;
-    case COL_KEY_NAME:
-        if ((err = take_string(v, SCEP_NAME_MAX, buf, sizeof buf)))
-            return err;
-        if (buf[0] && scep_check_name(buf, strlen(buf), NULL) != SCEP_OK)
-            return SNMP_ERR_WRONGVALUE;
-        memcpy(a->p.name, buf, strlen(buf) + 1);
-        break;
-    case COL_HASH:
-        if (!(err = agent_check_int(v, SCEP_HASH_SHA1, SCEP_HASH_SHA512)))
-            a->p.hash = (scep_hash)*v->val.integer;
-        break;
-    case COL_BITS:
-        if ((err = agent_check_uint(v, 0, 0xffffffffUL)))
-            return err;
-        if (scep_check_bits(*v->val.integer, NULL) != SCEP_OK)
-            return SNMP_ERR_WRONGVALUE;
-        a->p.bits = (unsigned)*v->val.integer;
-        break;
-    case COL_ORG:
-        if ((err = take_string(v, SCEP_ORG_MAX, buf, sizeof buf)))
-            return err;
-        if (!agent_printable(buf)) /* as the manual request: the CSR needs it */
-            return SNMP_ERR_WRONGVALUE;
-        memcpy(a->p.org, buf, strlen(buf) + 1);
-        break;
-    case COL_CN:
-        if ((err = take_string(v, SCEP_CN_MAX, buf, sizeof buf)))
-            return err;
-        if (buf[0] && scep_check_cn(buf, strlen(buf), NULL) != SCEP_OK)
-            return SNMP_ERR_WRONGVALUE;
-        memcpy(a->p.cn, buf, strlen(buf) + 1);
-        break;
-    case COL_CHALLENGE: /* A7: may change while enabled; never logged (X2) */
-        if (!(err = take_string(v, SCEP_CHALLENGE_MAX, buf, sizeof buf)))
-            memcpy(a->p.challenge, buf, sizeof a->p.challenge);
-        scep_wipe(buf, sizeof buf);
-        break;
-    case COL_USAGE:
-        if (!(err = agent_check_int(v, SCEP_USAGE_NONE, SCEP_USAGE_DOT1X)))
-            a->p.usage = (scep_usage)*v->val.integer;
-        break;
-    case COL_POLICY:
-        if (!(err = take_string(v, SCEP_POLICY_MAX, buf, sizeof buf)))
-            memcpy(a->p.ipsec_policy, buf, strlen(buf) + 1);
-        break;
-    default:
+    agent_state *st = &stg->st;
+    int err;
+    if (col == COL_CHALLENGE) { /* A7: may change while enabled; never logged (X2) */
+        err = v->type != ASN_OCTET_STR ? SNMP_ERR_WRONGTYPE
+                                       : agent_snmp_err(scep_req_set_challenge(
+                                             &st->autoreq.p, v->val.string, v->val_len));
+    } else if (col < COL_ENABLE || col > COL_POLICY || col == COL_CHALLENGE_SET) {
         return SNMP_ERR_NOTWRITABLE;
+    } else {
+        switch (cols[col].t) {
+        case T_TRUTH:
+            err = agent_set_field_truth(st, cols[col].f, v);
+            break;
+        case T_TEXT:
+            err = agent_set_field_text(st, cols[col].f, v);
+            break;
+        case T_UINT:
+            err = agent_set_field_uint(st, cols[col].f, v);
+            break;
+        default:
+            err = agent_set_field_int(st, cols[col].f, v);
+        }
     }
     if (err)
         return err;
@@ -363,8 +253,8 @@ static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int 
     const char *why = NULL;
     switch (col) {
     case COL_POLICY:
-        if (a->p.ipsec_policy[0] &&
-            !agent_conf_policy_known(&g_agent.conf, a->p.ipsec_policy))
+        if (scep_req_check_policy(a->p.ipsec_policy,
+                                  agent_conf_policy_list(&g_agent.conf)) != SCEP_FIELD_OK)
             why = "not a configured IPsec policy";
         else if (a->enable && a->p.usage == SCEP_USAGE_IPSEC && !a->p.ipsec_policy[0])
             why = "usage ipsec needs a policy while the timer is enabled";

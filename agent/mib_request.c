@@ -3,8 +3,9 @@
  * parameters, the spin lock, the enrollment trigger, the restart trigger and
  * the index of the last history row a trigger created.
  *
- * Same pattern as mib_settings.c: RESERVE1 checks type, length and value and
- * writes into the stage's manual request; RESERVE2 checks the spin lock
+ * Same pattern as mib_settings.c: RESERVE1 checks the type and has the
+ * request model (scep_req_set_*, scep/request.c) check length and value and
+ * write into the stage's manual request; RESERVE2 checks the spin lock
  * (TestAndIncr), the IPsec policy and the triggers against the state the whole
  * PDU would produce (agent_enroll_check in enroll.c); the other SET modes go
  * to the stage engine, which swaps the parameters in at ACTION, increments
@@ -17,6 +18,7 @@
 
 #include "agent.h"
 
+#include <limits.h>
 #include <string.h>
 
 enum {
@@ -87,16 +89,26 @@ static void get_one(netsnmp_request_info *r, int col)
     }
 }
 
-/* An OCTET STRING of 0..max octets with no NUL byte, into dst[max + 1]. */
-static int take_string(const netsnmp_variable_list *v, size_t max, char *dst)
+/* A request parameter by the request model (scep/request.c): the SNMP type
+ * here, length and value there. */
+static int set_text(scep_params *p, int col, const netsnmp_variable_list *v)
 {
-    int err = agent_check_string(v, 0, max);
-    if (err)
-        return err;
-    if (v->val_len && memchr(v->val.string, 0, v->val_len))
-        return SNMP_ERR_WRONGVALUE;
-    agent_copy_string(v, dst, max + 1);
-    return SNMP_ERR_NOERROR;
+    if (v->type != ASN_OCTET_STR)
+        return SNMP_ERR_WRONGTYPE;
+    const void *s = v->val.string;
+    size_t n = v->val_len;
+    switch (col) {
+    case COL_NAME:
+        return agent_snmp_err(scep_req_set_name(p, s, n));
+    case COL_ORG:
+        return agent_snmp_err(scep_req_set_org(p, s, n));
+    case COL_CN:
+        return agent_snmp_err(scep_req_set_cn(p, s, n));
+    case COL_CHALLENGE: /* X2: never logged */
+        return agent_snmp_err(scep_req_set_challenge(p, s, n));
+    default: /* the policy: checked against the local config in RESERVE2 */
+        return agent_snmp_err(scep_req_set_policy(p, s, n, NULL));
+    }
 }
 
 /* RESERVE1: syntax and range, then the new value goes into the stage. */
@@ -105,58 +117,27 @@ static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
 {
     (void)reqinfo;
     scep_params *p = &stg->manual.p;
-    char buf[SCEP_CHALLENGE_MAX + 1];
     int err;
     switch (col) {
     case COL_NAME:
-        if ((err = take_string(v, SCEP_NAME_MAX, buf)))
-            return err;
-        if (buf[0] && scep_check_name(buf, strlen(buf), NULL) != SCEP_OK)
-            return SNMP_ERR_WRONGVALUE;
-        memcpy(p->name, buf, sizeof p->name);
-        break;
-    case COL_HASH:
-        if ((err = agent_check_int(v, SCEP_HASH_SHA1, SCEP_HASH_SHA512)))
-            return err;
-        p->hash = (scep_hash)*v->val.integer;
-        break;
-    case COL_BITS:
-        if ((err = agent_check_uint(v, 1024, 4096)))
-            return err;
-        if (scep_check_bits(*v->val.integer, NULL) != SCEP_OK)
-            return SNMP_ERR_WRONGVALUE;
-        p->bits = (unsigned)*v->val.integer;
-        break;
     case COL_ORG:
-        if ((err = take_string(v, SCEP_ORG_MAX, buf)))
-            return err;
-        if (!agent_printable(buf))
-            return SNMP_ERR_WRONGVALUE;
-        memcpy(p->org, buf, sizeof p->org);
-        break;
     case COL_CN:
-        if ((err = take_string(v, SCEP_CN_MAX, buf)))
-            return err;
-        if (buf[0] && scep_check_cn(buf, strlen(buf), NULL) != SCEP_OK)
-            return SNMP_ERR_WRONGVALUE;
-        memcpy(p->cn, buf, sizeof p->cn);
-        break;
     case COL_CHALLENGE:
-        err = take_string(v, SCEP_CHALLENGE_MAX, buf);
-        if (!err)
-            memcpy(p->challenge, buf, sizeof p->challenge);
-        scep_wipe(buf, sizeof buf);
-        return err;
-    case COL_USAGE:
-        if ((err = agent_check_int(v, SCEP_USAGE_NONE, SCEP_USAGE_DOT1X)))
-            return err;
-        p->usage = (scep_usage)*v->val.integer;
-        break;
     case COL_POLICY:
-        if ((err = take_string(v, SCEP_POLICY_MAX, buf)))
+        return set_text(p, col, v);
+    case COL_HASH:
+        if ((err = agent_check_int(v, LONG_MIN, LONG_MAX)))
             return err;
-        memcpy(p->ipsec_policy, buf, sizeof p->ipsec_policy);
-        break;
+        return agent_snmp_err(scep_req_set_hash(p, *v->val.integer));
+    case COL_BITS:
+        if ((err = agent_check_uint(v, 0, 0xffffffffUL)))
+            return err;
+        return agent_snmp_err(
+            scep_req_set_bits(p, (int64_t)((unsigned long)*v->val.integer & 0xffffffffUL)));
+    case COL_USAGE:
+        if ((err = agent_check_int(v, LONG_MIN, LONG_MAX)))
+            return err;
+        return agent_snmp_err(scep_req_set_usage(p, *v->val.integer));
     case COL_SPIN:
         if ((err = agent_check_int(v, 0, SPIN_MAX)))
             return err;
@@ -185,8 +166,8 @@ static int reserve2(const agent_stage *stg, const netsnmp_variable_list *v, int 
 {
     switch (col) {
     case COL_POLICY:
-        if (stg->manual.p.ipsec_policy[0] &&
-            !agent_conf_policy_known(&g_agent.conf, stg->manual.p.ipsec_policy)) {
+        if (scep_req_check_policy(stg->manual.p.ipsec_policy,
+                                  agent_conf_policy_list(&g_agent.conf)) != SCEP_FIELD_OK) {
             DEBUGMSGTL(("scepagentd/request", "IPsec policy not in the local config\n"));
             return SNMP_ERR_INCONSISTENTVALUE;
         }

@@ -45,52 +45,31 @@ static void get_one(netsnmp_request_info *r, int col)
     }
 }
 
-/* RESERVE1: syntax and range, then the new value goes into the stage. */
+/* RESERVE1: the type here, length and value by the schema (scep/schema.c),
+ * then the new value goes into the stage. */
 static int reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo,
                     const netsnmp_variable_list *v, int col)
 {
     (void)reqinfo;
-    char buf[SCEP_URL_MAX + 1];
     int err;
     switch (col) {
     case COL_URL:
-        if ((err = agent_check_string(v, 0, SCEP_URL_MAX)))
-            return err;
-        agent_copy_string(v, buf, sizeof buf);
-        if (strlen(buf) != v->val_len ||
-            (buf[0] && scep_check_url(buf, strlen(buf), NULL) != SCEP_OK))
-            return SNMP_ERR_WRONGVALUE;
-        snprintf(stg->st.url, sizeof stg->st.url, "%s", buf);
+        err = agent_set_field_text(&stg->st, SCEP_F_URL, v);
         break;
     case COL_PORT:
-        if ((err = agent_check_uint(v, 0, 65535)))
-            return err;
-        stg->st.port = (unsigned)*v->val.integer;
+        err = agent_set_field_uint(&stg->st, SCEP_F_PORT, v);
         break;
     case COL_TIMEOUT:
-        if ((err = agent_check_uint(v, SCEP_TIMEOUT_MIN, SCEP_TIMEOUT_MAX)))
-            return err;
-        stg->st.timeout = (unsigned)*v->val.integer;
+        err = agent_set_field_uint(&stg->st, SCEP_F_TIMEOUT, v);
         break;
-    case COL_PIN:
-        if ((err = agent_check_string(v, 0, 95)))
-            return err;
-        if (v->val_len != 0 && v->val_len != 64 && v->val_len != 95)
-            return SNMP_ERR_WRONGLENGTH;
-        agent_copy_string(v, buf, sizeof buf);
-        if (v->val_len == 0) {
-            stg->st.ca_pin[0] = 0;
-        } else if (strlen(buf) != v->val_len ||
-                   scep_normalize_fpr(buf, v->val_len, stg->st.ca_pin) != SCEP_OK) {
-            return SNMP_ERR_WRONGVALUE;
-        } else {
-            /* The pin also replaces the fingerprint recorded on first use. */
-            memcpy(stg->st.ca_seen, stg->st.ca_pin, sizeof stg->st.ca_seen);
-        }
+    case COL_PIN: /* the pin also replaces the fingerprint recorded on first use */
+        err = agent_set_field_text(&stg->st, SCEP_F_PIN, v);
         break;
     default:
         return SNMP_ERR_NOTWRITABLE;
     }
+    if (err)
+        return err;
     stg->dirty_state = 1;
     return SNMP_ERR_NOERROR;
 }

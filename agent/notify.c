@@ -478,9 +478,10 @@ static int enable_reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo
     int err = v->type != ASN_OCTET_STR
                   ? SNMP_ERR_WRONGTYPE
                   : agent_notify_bits_from_octets(v->val.string, v->val_len, &bits);
+    if (!err) /* the BITS encoding above; the value's rule: the schema */
+        err = agent_snmp_err(scep_state_set_num(&stg->st, SCEP_F_NOTIFY, bits));
     if (err)
         return err;
-    stg->st.notify_bits = bits;
     stg->dirty_state = 1;
     return SNMP_ERR_NOERROR;
 }

@@ -128,14 +128,6 @@ void agent_set_int(netsnmp_request_info *r, u_char type, long v)
     }
 }
 
-int agent_printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return 0;
-    return 1;
-}
-
 void agent_var_str(netsnmp_variable_list *v, const char *s, size_t max)
 {
     snmp_set_var_typed_value(v, ASN_OCTET_STR, s, agent_utf8_cut(s, max));
