@@ -421,10 +421,9 @@ static int scalar_reserve1(agent_stage *stg, netsnmp_agent_request_info *reqinfo
     (void)reqinfo;
     if (col != SCOL_WARNDAYS)
         return SNMP_ERR_NOTWRITABLE;
-    int err = agent_check_uint(v, 1, 365);
+    int err = agent_set_field_uint(&stg->st, SCEP_F_WARN_DAYS, v); /* the schema's rule */
     if (err)
         return err;
-    stg->st.warn_days = (unsigned)*v->val.integer;
     stg->dirty_state = 1;
     return SNMP_ERR_NOERROR;
 }
