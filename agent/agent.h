@@ -190,6 +190,8 @@ void agent_var_int(netsnmp_variable_list *v, long x);
 int agent_mkdir_p(const char *dir, mode_t mode);
 /* time_t -> DateAndTime (11 octets, local time with UTC offset). */
 size_t agent_dateandtime(time_t t, unsigned char out[11]);
+/* A DateAndTime value: t, or '0000000000000000'H when t <= 0 (not known). */
+void agent_var_time(netsnmp_variable_list *v, time_t t);
 /* DateAndTime (8 or 11 octets) -> time_t; -1 if invalid. */
 time_t agent_dateandtime_parse(const unsigned char *in, size_t len);
 /* Answer a GET for a string / integer. */

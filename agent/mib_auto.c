@@ -98,16 +98,6 @@ static time_t next_run(void)
     return t > scep_now() ? t : 0;
 }
 
-static void set_time(netsnmp_request_info *r, time_t t)
-{
-    unsigned char dt[11];
-    size_t n = t > 0 ? agent_dateandtime(t, dt) : 0;
-    if (n)
-        agent_set_octets(r, dt, n);
-    else
-        agent_set_octets(r, zero_dt, sizeof zero_dt);
-}
-
 static void get_one(netsnmp_request_info *r, int col)
 {
     const agent_auto *a = &g_agent.st.autoreq;
@@ -173,13 +163,13 @@ static void get_one(netsnmp_request_info *r, int col)
         agent_set_int(r, ASN_INTEGER, oper_status());
         break;
     case COL_NEXT_RUN:
-        set_time(r, next_run());
+        agent_var_time(r->requestvb, next_run());
         break;
     case COL_FAILURES:
         agent_set_int(r, ASN_COUNTER, (long)g_auto_status.failures);
         break;
     case COL_LAST_FAILED:
-        set_time(r, g_auto_status.last_failed);
+        agent_var_time(r->requestvb, g_auto_status.last_failed);
         break;
     default:
         netsnmp_request_set_error(r, SNMP_NOSUCHOBJECT);

@@ -153,9 +153,6 @@ static void run(int action)
 
 static void get_one(netsnmp_request_info *r, int col)
 {
-    static const unsigned char zero_dt[8];
-    unsigned char dt[11];
-    size_t n;
     switch (col) {
     case COL_NAME:
         agent_set_string(r, C.name);
@@ -170,11 +167,7 @@ static void get_one(netsnmp_request_info *r, int col)
         agent_set_string(r, C.error);
         break;
     case COL_TIME:
-        n = C.when > 0 ? agent_dateandtime(C.when, dt) : 0;
-        if (n)
-            agent_set_octets(r, dt, n);
-        else
-            agent_set_octets(r, zero_dt, sizeof zero_dt);
+        agent_var_time(r->requestvb, C.when);
         break;
     default:
         netsnmp_request_set_error(r, SNMP_NOSUCHOBJECT);

@@ -136,17 +136,6 @@ size_t agent_utf8_cut(const char *s, size_t n)
     return n;
 }
 
-static void set_time(netsnmp_variable_list *v, time_t t)
-{
-    unsigned char dt[11];
-    size_t n = t > 0 ? agent_dateandtime(t, dt) : 0;
-    if (n == 0) { /* not set: '0000000000000000'H */
-        memset(dt, 0, 8);
-        n = 8;
-    }
-    snmp_set_var_typed_value(v, ASN_OCTET_STR, dt, n);
-}
-
 /* scepcHistErrorText: the T3 detail, then ": " and the raw cause. Empty for a
  * row that has nothing to report (waiting, in progress, completed fine). */
 static void error_text(const scep_hist_entry *h, char *buf, size_t n)
@@ -201,12 +190,12 @@ int mib_history_column(const scep_hist_entry *h, int col, netsnmp_variable_list 
         agent_var_uint(v, ASN_UNSIGNED, h->polls);
         break;
     case HCOL_REQTIME:
-        set_time(v, h->requested);
+        agent_var_time(v, h->requested);
         break;
     case HCOL_DONETIME:
-        set_time(v, h->state == SCEP_HIST_ERROR || h->state == SCEP_HIST_COMPLETED
-                        ? h->completed
-                        : 0);
+        agent_var_time(v, h->state == SCEP_HIST_ERROR || h->state == SCEP_HIST_COMPLETED
+                              ? h->completed
+                              : 0);
         break;
     default:
         return -1;

@@ -60,17 +60,6 @@ typedef struct deletes {
 
 /* ---- values -------------------------------------------------------------- */
 
-static void set_time(netsnmp_variable_list *v, int known, time_t t)
-{
-    unsigned char dt[11];
-    size_t n = known ? agent_dateandtime(t, dt) : 0;
-    if (n == 0) { /* not known: '0000000000000000'H */
-        memset(dt, 0, 8);
-        n = 8;
-    }
-    snmp_set_var_typed_value(v, ASN_OCTET_STR, dt, n);
-}
-
 static long days_left(const scep_keyinfo *k, time_t now)
 {
     if (!k->has_cert)
@@ -128,10 +117,10 @@ int mib_keys_column(const scep_keyinfo *k, int col, netsnmp_variable_list *v)
         agent_var_str(v, k->has_cert ? k->serial : "", 64);
         break;
     case KCOL_NOTBEFORE:
-        set_time(v, k->has_cert, k->not_before);
+        agent_var_time(v, k->has_cert ? k->not_before : 0);
         break;
     case KCOL_NOTAFTER:
-        set_time(v, k->has_cert, k->not_after);
+        agent_var_time(v, k->has_cert ? k->not_after : 0);
         break;
     case KCOL_DAYSLEFT:
         agent_var_int(v, days_left(k, now));

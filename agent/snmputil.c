@@ -66,6 +66,13 @@ size_t agent_dateandtime(time_t t, unsigned char out[11])
     return 11;
 }
 
+void agent_var_time(netsnmp_variable_list *v, time_t t)
+{
+    unsigned char dt[11] = {0};
+    size_t n = t > 0 ? agent_dateandtime(t, dt) : 0;
+    snmp_set_var_typed_value(v, ASN_OCTET_STR, dt, n ? n : 8); /* unknown: 8 zeros */
+}
+
 time_t agent_dateandtime_parse(const unsigned char *in, size_t len)
 {
     return scep_dateandtime_parse(in, len);
