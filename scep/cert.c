@@ -14,9 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char hex_lower[] = "0123456789abcdef";
-static const char hex_upper[] = "0123456789ABCDEF";
-
 scep_rc scep_cert_fpr_hex(X509 *x, char out[SCEP_FPR_HEX_LEN + 1])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -29,31 +26,14 @@ scep_rc scep_cert_fpr_hex(X509 *x, char out[SCEP_FPR_HEX_LEN + 1])
         ERR_clear_error();
         return SCEP_E_CRYPTO;
     }
-    for (unsigned int i = 0; i < mdlen; i++) {
-        out[2 * i] = hex_lower[md[i] >> 4];
-        out[2 * i + 1] = hex_lower[md[i] & 0x0f];
-    }
-    out[2 * mdlen] = '\0';
+    scep_hex(md, mdlen, 0, 0, out, SCEP_FPR_HEX_LEN + 1);
     return SCEP_OK;
 }
 
 /* "AA:BB:.." of n bytes into buf (truncated at whole bytes to fit). */
 static void colon_hex(const unsigned char *b, size_t n, char *buf, size_t len)
 {
-    size_t o = 0;
-
-    if (len == 0)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        size_t need = (i ? 3 : 2) + 1; /* [":"] + 2 digits + NUL */
-        if (o + need > len)
-            break;
-        if (i)
-            buf[o++] = ':';
-        buf[o++] = hex_upper[b[i] >> 4];
-        buf[o++] = hex_upper[b[i] & 0x0f];
-    }
-    buf[o] = '\0';
+    scep_hex(b, n, ':', 1, buf, len);
 }
 
 /* One-line RFC 4514-like text of a name (UTF-8 kept as is). */

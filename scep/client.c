@@ -304,8 +304,7 @@ static scep_rc subject_hex(X509_REQ *csr, char *out, size_t n)
         OPENSSL_free(der);
         return SCEP_E_CSR;
     }
-    for (int i = 0; i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", der[i]);
+    scep_hex(der, (size_t)len, 0, 0, out, n);
     OPENSSL_free(der);
     return SCEP_OK;
 }
@@ -316,16 +315,11 @@ static X509_NAME *subject_from_hex(const char *hex)
     unsigned char *der = malloc(n ? n : 1);
     if (!der)
         return NULL;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
-            free(der);
-            return NULL;
-        }
-        der[i] = (unsigned char)v;
+    X509_NAME *name = NULL;
+    if (scep_unhex(hex, 0, der, n ? n : 1, &n) == SCEP_OK) {
+        const unsigned char *p = der;
+        name = d2i_X509_NAME(NULL, &p, (long)n);
     }
-    const unsigned char *p = der;
-    X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)n);
     free(der);
     return name;
 }

@@ -35,17 +35,6 @@
 #define OID_SENDER_NONCE   "2.16.840.1.113733.1.9.5"
 #define OID_TRANSACTION_ID "2.16.840.1.113733.1.9.7"
 
-static void hex_lower(const unsigned char *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 scep_rc scep_transaction_id(EVP_PKEY *k, char out[65])
 {
     unsigned char *spki = NULL, md[32];
@@ -64,7 +53,7 @@ scep_rc scep_transaction_id(EVP_PKEY *k, char out[65])
         return SCEP_E_CRYPTO;
     }
     OPENSSL_free(spki);
-    hex_lower(md, sizeof md, out);
+    scep_hex(md, sizeof md, 0, 0, out, 65);
     return SCEP_OK;
 }
 

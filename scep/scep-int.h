@@ -35,6 +35,17 @@ scep_rc scep_key_to_pem(EVP_PKEY *k, char **pem, size_t *len, scep_error *e);
 scep_rc scep_csr_build(EVP_PKEY *k, const scep_params *p, X509_REQ **out, scep_error *e);
 const EVP_MD *scep_hash_md(scep_hash h);
 
+/* ---- Hex text (misc.c): the one encoder/decoder (OpenSSL's) ------------ */
+/* n bytes as hex into out (outlen bytes with the NUL): lowercase digits, or
+ * uppercase when upper; sep (0: none) between the pairs. As many whole bytes
+ * as fit are written; returns the length of the text. */
+size_t scep_hex(const unsigned char *b, size_t n, char sep, int upper, char *out,
+                size_t outlen);
+/* Hex digits of either case (pairs; sep, when not 0, skipped wherever it
+ * stands) into buf of max bytes: SCEP_OK and *n, else SCEP_E_INVALID (odd,
+ * not hex, longer than max). */
+scep_rc scep_unhex(const char *hex, char sep, unsigned char *buf, size_t max, size_t *n);
+
 /* ---- Certificates (cert.c) ---------------------------------------------- */
 /* SHA-256 fingerprint as 64 lowercase hex digits. */
 scep_rc scep_cert_fpr_hex(X509 *x, char out[SCEP_FPR_HEX_LEN + 1]);

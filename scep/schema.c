@@ -15,14 +15,13 @@
  */
 #include "config.h"
 
+#include "scep-int.h"
 #include "scep-schema.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,14 +290,8 @@ char *scep_state_format(const scep_state *s, int for_export, size_t *lenp)
             put_str(f, d->keyword, (const char *)s + d->offset);
             break;
         case SCEP_FT_DATETIME:
-            if ((s->autoreq.start_len == 8 || s->autoreq.start_len == 11) &&
-                OPENSSL_buf2hexstr_ex(hex, sizeof hex, NULL, s->autoreq.start,
-                                      s->autoreq.start_len, '\0') == 1) {
-                for (char *c = hex; *c; c++)
-                    *c = (char)tolower((unsigned char)*c);
-            } else {
-                hex[0] = 0;
-            }
+            if (s->autoreq.start_len == 8 || s->autoreq.start_len == 11)
+                scep_hex(s->autoreq.start, s->autoreq.start_len, 0, 0, hex, sizeof hex);
             fprintf(f, "%s %s\n", d->keyword, hex);
             break;
         default:
@@ -386,8 +379,7 @@ static int parse_value(scep_state *s, scep_field f, const char *v,
             rc = SCEP_FIELD_WRONG_LENGTH;
             break;
         }
-        if (OPENSSL_hexstr2buf_ex(dt, sizeof dt, &n, v, '\0') != 1) {
-            ERR_clear_error();
+        if (scep_unhex(v, 0, dt, sizeof dt, &n) != SCEP_OK) {
             *why = "not hexadecimal";
             return -1;
         }

@@ -154,25 +154,15 @@ scep_rc scep_check_timeout(long secs, scep_error *e)
     return SCEP_OK;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Accepted: "" (-> ""), 64 hex digits, or 32 hex pairs separated by single
  * colons ("AA:bb:..."), any case. Output: 64 lowercase hex digits.
  */
 scep_rc scep_normalize_fpr(const char *in, size_t len, char out[SCEP_FPR_HEX_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
+    char text[SCEP_FPR_HEX_LEN / 2 * 3];
+    unsigned char md[SCEP_FPR_HEX_LEN / 2];
+    size_t n = 0;
     int colons;
 
     if (!out)
@@ -183,24 +173,16 @@ scep_rc scep_normalize_fpr(const char *in, size_t len, char out[SCEP_FPR_HEX_LEN
     if (!in)
         return SCEP_E_INVALID;
     colons = memchr(in, ':', len) != NULL;
-    if (len != (colons ? SCEP_FPR_HEX_LEN / 2 * 3 - 1 : SCEP_FPR_HEX_LEN))
+    if (len != (colons ? sizeof text - 1 : SCEP_FPR_HEX_LEN))
         return SCEP_E_INVALID;
-    for (size_t i = 0; i < len; i++) {
-        int v;
-
-        if (colons && i % 3 == 2) {
-            if (in[i] != ':')
-                return SCEP_E_INVALID;
-            continue;
-        }
-        v = hexval(in[i]);
-        if (v < 0) {
-            out[0] = '\0';
+    for (size_t i = 0; colons && i < len; i++) /* a colon between pairs, nowhere else */
+        if ((i % 3 == 2) != (in[i] == ':'))
             return SCEP_E_INVALID;
-        }
-        out[o++] = hex[v];
-    }
-    out[o] = '\0';
+    memcpy(text, in, len);
+    text[len] = '\0';
+    if (scep_unhex(text, colons ? ':' : 0, md, sizeof md, &n) != SCEP_OK || n != sizeof md)
+        return SCEP_E_INVALID;
+    scep_hex(md, sizeof md, 0, 0, out, SCEP_FPR_HEX_LEN + 1);
     return SCEP_OK;
 }
 

@@ -78,6 +78,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -127,11 +128,11 @@ typedef struct server {
 /* State file of a transaction: txn-<hex of the transactionID bytes>.pem */
 static void txn_path(const server *s, const char *tid, char *path, size_t n)
 {
-    char hex[2 * sizeof((txn *)0)->tid + 1];
-    size_t i;
-    for (i = 0; tid[i] && i < sizeof((txn *)0)->tid; i++)
-        snprintf(hex + 2 * i, 3, "%02x", (unsigned char)tid[i]);
-    hex[2 * i] = 0;
+    char hex[2 * sizeof((txn *)0)->tid + 1] = "";
+    size_t len = strnlen(tid, sizeof((txn *)0)->tid);
+    if (len && !OPENSSL_buf2hexstr_ex(hex, sizeof hex, NULL, (const unsigned char *)tid,
+                                      len, '\0'))
+        hex[0] = 0;
     snprintf(path, n, "%s/txn-%s.pem", s->state_dir, hex);
 }
 
@@ -168,12 +169,14 @@ static void txn_load_all(server *s)
         snprintf(path, sizeof path, "%s/%s", s->state_dir, de->d_name);
         FILE *f = fopen(path, "r");
         txn *t = f ? calloc(1, sizeof *t) : NULL;
+        char hex[2 * sizeof t->tid + 1];
+        size_t tidlen = 0;
+        snprintf(hex, sizeof hex, "%.*s", (int)(n - 8), de->d_name + 4);
         if (t && fscanf(f, "polls %u\n", &t->polls) == 1 &&
+            OPENSSL_hexstr2buf_ex((unsigned char *)t->tid, sizeof t->tid - 1, &tidlen, hex,
+                                  '\0') &&
             (t->csr = PEM_read_X509_REQ(f, NULL, NULL, NULL))) {
             t->issued = PEM_read_X509(f, NULL, NULL, NULL);
-            for (size_t i = 0; i < (n - 8) / 2; i++)
-                t->tid[i] = (char)(httpd_hexval(de->d_name[4 + 2 * i]) * 16 +
-                                   httpd_hexval(de->d_name[5 + 2 * i]));
             t->next = s->txns;
             s->txns = t;
             fprintf(stderr, "faultsrv: resumed transaction %s (%u polls)\n", t->tid,

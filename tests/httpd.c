@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -95,21 +96,15 @@ void httpd_respond_text(int fd, int code, const char *text)
     httpd_respond(fd, code, "text/plain", text, strlen(text));
 }
 
-int httpd_hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* URL-decode in place ('+' stays '+': base64 never holds a space). */
 static size_t url_decode(char *s)
 {
     char *o = s;
     for (char *p = s; *p; p++) {
-        if (*p == '%' && httpd_hexval(p[1]) >= 0 && httpd_hexval(p[2]) >= 0) {
-            *o++ = (char)(httpd_hexval(p[1]) * 16 + httpd_hexval(p[2]));
+        int hi = *p == '%' ? OPENSSL_hexchar2int((unsigned char)p[1]) : -1;
+        int lo = hi >= 0 ? OPENSSL_hexchar2int((unsigned char)p[2]) : -1;
+        if (lo >= 0) {
+            *o++ = (char)(hi * 16 + lo);
             p += 2;
         } else {
             *o++ = *p;

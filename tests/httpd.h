@@ -32,8 +32,6 @@ void httpd_respond_text(int fd, int code, const char *text);
 
 /* Base64 (line breaks allowed) of len bytes; malloc'd, NULL when invalid. */
 unsigned char *httpd_b64_decode(const char *s, size_t len, size_t *out);
-/* Value of a hex digit, -1 if c is none. */
-int httpd_hexval(int c);
 
 /* Read one request into r (zeroed by the caller; free r->msg after). Answers
  * "100 Continue" to an Expect header. Returns 0, or the HTTP status to answer

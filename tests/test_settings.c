@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <openssl/err.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,57 @@ static void test_fingerprint(void)
     shifted[3] = ':'; /* "000:1:..." keeps the length, breaks the pairs */
     CU_ASSERT_EQUAL(scep_check_fingerprint(shifted, strlen(shifted), NULL), SCEP_E_INVALID);
     CU_ASSERT_EQUAL(scep_check_fingerprint("sha256:00", 9, NULL), SCEP_E_INVALID);
+    char nul[65];
+    memcpy(nul, FPR, sizeof nul);
+    nul[20] = '\0'; /* a NUL within the length */
+    CU_ASSERT_EQUAL(scep_normalize_fpr(nul, 64, out), SCEP_E_INVALID);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    memcpy(shifted, FPR_COLON, sizeof shifted);
+    shifted[0] = ':'; /* a colon where a digit belongs: "::0:22..." */
+    shifted[1] = '0';
+    CU_ASSERT_EQUAL(scep_normalize_fpr(shifted, strlen(shifted), out), SCEP_E_INVALID);
+}
+
+static void test_hex(void)
+{
+    static const unsigned char b[] = {0x00, 0xab, 0x7f, 0xff};
+    char out[16];
+    CU_ASSERT_EQUAL(scep_hex(b, 4, 0, 0, out, sizeof out), 8);
+    CU_ASSERT_STRING_EQUAL(out, "00ab7fff");
+    CU_ASSERT_EQUAL(scep_hex(b, 4, ':', 1, out, sizeof out), 11);
+    CU_ASSERT_STRING_EQUAL(out, "00:AB:7F:FF");
+    /* cut at whole bytes */
+    CU_ASSERT_EQUAL(scep_hex(b, 4, ':', 1, out, 11), 8);
+    CU_ASSERT_STRING_EQUAL(out, "00:AB:7F");
+    CU_ASSERT_EQUAL(scep_hex(b, 4, ':', 1, out, 3), 2);
+    CU_ASSERT_STRING_EQUAL(out, "00");
+    CU_ASSERT_EQUAL(scep_hex(b, 4, 0, 0, out, 8), 6);
+    CU_ASSERT_STRING_EQUAL(out, "00ab7f");
+    CU_ASSERT_EQUAL(scep_hex(b, 4, 0, 0, out, 2), 0);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    CU_ASSERT_EQUAL(scep_hex(b, 0, ':', 0, out, sizeof out), 0);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    out[0] = 'x';
+    CU_ASSERT_EQUAL(scep_hex(b, 4, 0, 0, out, 0), 0);
+    CU_ASSERT_EQUAL(out[0], 'x'); /* nothing written */
+
+    unsigned char buf[4];
+    size_t n = 99;
+    CU_ASSERT_EQUAL(scep_unhex("00aB7Ff", 0, buf, sizeof buf, &n),
+                    SCEP_E_INVALID); /* odd */
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(scep_unhex("00aB7FfF", 0, buf, sizeof buf, &n), SCEP_OK);
+    CU_ASSERT_EQUAL(n, 4);
+    CU_ASSERT_EQUAL(memcmp(buf, b, 4), 0);
+    CU_ASSERT_EQUAL(scep_unhex("00:ab:7f:ff", ':', buf, sizeof buf, &n), SCEP_OK);
+    CU_ASSERT_EQUAL(n, 4);
+    CU_ASSERT_EQUAL(memcmp(buf, b, 4), 0);
+    CU_ASSERT_EQUAL(scep_unhex("00:ab", 0, buf, sizeof buf, &n), SCEP_E_INVALID);
+    CU_ASSERT_EQUAL(scep_unhex("0g", 0, buf, sizeof buf, &n), SCEP_E_INVALID);
+    CU_ASSERT_EQUAL(scep_unhex("0011223344", 0, buf, sizeof buf, &n), SCEP_E_INVALID);
+    CU_ASSERT_EQUAL(scep_unhex("", 0, buf, sizeof buf, &n), SCEP_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(ERR_peek_error(), 0); /* no OpenSSL error left behind */
 }
 
 static void test_settings_validate(void)
@@ -508,6 +560,7 @@ int main(void)
     return tu_run("settings", (tu_case[]){{"url", test_url},
                                           {"port and timeout", test_port_timeout},
                                           {"fingerprint", test_fingerprint},
+                                          {"hex", test_hex},
                                           {"settings validate", test_settings_validate},
                                           {"key name", test_name},
                                           {"common name", test_cn},
