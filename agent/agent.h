@@ -159,8 +159,8 @@ typedef struct agent_scalars {
                     const netsnmp_variable_list *v, int col);
     /* RESERVE2: consistency against the staged PDU; NULL: none. */
     int (*reserve2)(const agent_stage *stg, const netsnmp_variable_list *v, int col);
-    /* ACTION/UNDO/COMMIT/FREE; NULL: agent_stage_mode. */
-    void (*phase)(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests);
+    /* ACTION/UNDO/COMMIT/FREE go to the stage engine (agent_stage_mode); a
+     * group's own work in them is a part of the stage (agent_stage_part). */
 } agent_scalars;
 /* Register the group (g must outlive the agent: a static const). */
 void agent_register_scalars(const agent_scalars *g);

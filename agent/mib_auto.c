@@ -6,18 +6,19 @@
  * settings schema, scep/schema.c, through agent/fields.c) and makes the timer
  * lock the server settings (mib_settings.c checks scepcAutoEnable in the state
  * the PDU produces) and the manual request (enroll.c). Running the automatic
- * requests is the scheduler's job (next issue); it reports through
- * g_auto_status, which is run-time only and deliberately not part of
- * agent_state: the SET stage copies agent_state at RESERVE1 and swaps the copy
- * in at ACTION, so a counter kept there and bumped by a job's done callback
- * between an AgentX TestSet and CommitSet would be lost.
+ * requests is autorun.c's job (the scheduler of scep/sched.c and the runner);
+ * it reports through g_auto_status, which is run-time only and deliberately
+ * not part of agent_state: the SET stage copies agent_state at RESERVE1 and
+ * swaps the copy in at ACTION, so a counter kept there and bumped by a job's
+ * completion between an AgentX TestSet and CommitSet would be lost.
  *
- * Until the scheduler lands: scepcAutoOperStatus is disabled(2) or enabled(1)
- * (running(4) and finished(3) come from g_auto_status, set by the scheduler);
- * scepcAutoNextRun is the start time when the timer is on and that time is
- * still ahead (the random delay of A2 is added by the scheduler, which then
- * sets g_auto_status.next_run), else the 8 zero octets; scepcAutoFailures and
- * scepcAutoLastFailed read 0 and the 8 zero octets.
+ * scepcAutoOperStatus: disabled(2) while the timer is off, else running(4)
+ * (a run is sent or waits between its retries), finished(3) (nothing more
+ * scheduled) or enabled(1), as autorun.c publishes them; scepcAutoNextRun is
+ * the scheduler's next run with its random delay (the start time while the
+ * scheduler has none yet and it is ahead), else the 8 zero octets;
+ * scepcAutoFailures and scepcAutoLastFailed count the runs that ended in
+ * Error since the agent started.
  *
  * SET rules (MIB DESCRIPTIONs): every automatic parameter may be changed
  * while the timer is on (A7, A8: they take effect at the next run), but the

@@ -6,7 +6,14 @@
  * value written into the PDU's stage), RESERVE2 (consistency against the
  * state the whole PDU would produce: SPEC S4, M8, M10), then ACTION / UNDO /
  * COMMIT / FREE through the stage engine (stage.c), so a PDU is all or
- * nothing (U2). Handlers do no I/O and never wait.
+ * nothing (U2). Handlers never wait on the network or a child process. What
+ * they touch besides memory: GET reads memory only (the key table's snapshot,
+ * the history, the state); RESERVE2 of the manual trigger asks the key store
+ * whether the name or its pending transaction exists (a stat()); ACTION (and
+ * UNDO) writes the state file when the PDU changed a setting; COMMIT saves
+ * the automatic request's schedule when the settings changed, unlinks the
+ * files of a deleted key, and reads or writes the one file of an export or
+ * import. Enrollments and the restart command are only queued (jobs).
  */
 #include "config.h"
 
@@ -19,10 +26,7 @@ static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
     const agent_scalars *g = h->myvoid;
     if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_SET_RESERVE1 &&
         reqinfo->mode != MODE_SET_RESERVE2) {
-        if (g->phase)
-            g->phase(reqinfo, requests);
-        else
-            agent_stage_mode(reqinfo, requests);
+        agent_stage_mode(reqinfo, requests);
         return SNMP_ERR_NOERROR;
     }
     for (netsnmp_request_info *r = requests; r; r = r->next) {
