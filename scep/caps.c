@@ -71,16 +71,20 @@ unsigned scep_caps_parse(const char *body, size_t len)
     return caps;
 }
 
-/* Strongest digest offered. With nothing announced (empty GetCACaps or an HTTP
- * error, which RFC 8894 says to treat as "no capabilities") only SHA-1 is safe. */
+/*
+ * Digest: SHA-256 whenever it is offered (RFC 8894 section 3.5.2: "SHOULD use
+ * SHA-256 in preference to SHA-1", and AES128/SHA-256 are what every server
+ * of the RFC's appendix implements), else the strongest SHA-2 offered, else
+ * SHA-1 (a server that offers nothing better; never MD5, section 7.5).
+ */
 const char *scep_caps_digest(unsigned caps)
 {
+    if (caps & SCEP_CAP_SHA256)
+        return "SHA256";
     if (caps & SCEP_CAP_SHA512)
         return "SHA512";
     if (caps & SCEP_CAP_SHA384)
         return "SHA384";
-    if (caps & SCEP_CAP_SHA256)
-        return "SHA256";
     if (caps & SCEP_CAP_SHA224)
         return "SHA224";
     return "SHA1";
@@ -91,16 +95,18 @@ const char *scep_caps_digest(unsigned caps)
  * AES128-CBC encryption algorithm" and section 3.5.2 says AES128-CBC SHOULD be
  * used "in the interests of interoperability"; a CA announcing AES is not
  * promised to handle AES-256, so AES means AES-128-CBC here (NDES, EJBCA,
- * OpenXPKI and micromdm all accept it). Without AES or DES3 only single DES
- * remains (legacy provider, see libctx.c).
+ * OpenXPKI and micromdm all accept it). Without AES, triple DES: single DES
+ * is a MUST NOT (section 7.5: an in-path attacker who answers GetCACaps,
+ * which is not authenticated, must not be able to force it) and every known
+ * server supports DES3 (section 7.5). A CertRep that comes back single-DES
+ * encrypted (the Debian scepserver always answers so) is still opened: it
+ * carries public certificates only (libctx.c loads the legacy provider).
  */
 const char *scep_caps_cipher(unsigned caps)
 {
     if (caps & SCEP_CAP_AES)
         return "AES-128-CBC";
-    if (caps & SCEP_CAP_DES3)
-        return "DES-EDE3-CBC";
-    return "DES-CBC";
+    return "DES-EDE3-CBC";
 }
 
 const char *scep_caps_format(unsigned caps, char *buf, size_t len)

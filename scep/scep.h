@@ -252,11 +252,11 @@ enum {
 /* Parse the GetCACaps body: keywords separated by LF/CRLF/space, case-insensitive.
  * Unknown keywords are ignored. SCEPStandard implies AES, POST, SHA-256. */
 unsigned scep_caps_parse(const char *body, size_t len);
-/* Strongest offered: digest SHA-512 > SHA-384 > SHA-256 > SHA-224 > SHA-1 (SHA-1 if
- * nothing); cipher AES > DES3 > DES. Names as OpenSSL algorithm names. */
-const char *scep_caps_digest(unsigned caps); /* "SHA512" ... "SHA1" */
-const char *scep_caps_cipher(
-    unsigned caps); /* "AES-128-CBC" (RFC 8894 AES), "DES-EDE3-CBC", "DES-CBC" */
+/* RFC 8894 3.5.2, 7.5: digest SHA-256 when offered, else SHA-512 > SHA-384 >
+ * SHA-224 > SHA-1 (SHA-1 if nothing; never MD5); cipher AES-128-CBC when offered,
+ * else triple DES (never single DES). Names as OpenSSL algorithm names. */
+const char *scep_caps_digest(unsigned caps); /* "SHA256" ... "SHA1" */
+const char *scep_caps_cipher(unsigned caps); /* "AES-128-CBC", "DES-EDE3-CBC" */
 /* "AES DES3 POSTPKIOperation ..." for display. Returns buf. */
 const char *scep_caps_format(unsigned caps, char *buf, size_t len);
 

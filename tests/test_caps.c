@@ -68,20 +68,21 @@ static void test_caps_empty(void)
     CU_ASSERT_EQUAL(scep_caps_parse(NULL, 10), 0);
     CU_ASSERT_EQUAL(parse_str("\r\n \n\t"), 0);
     CU_ASSERT_STRING_EQUAL(scep_caps_digest(0), "SHA1");
-    CU_ASSERT_STRING_EQUAL(scep_caps_cipher(0), "DES-CBC");
+    CU_ASSERT_STRING_EQUAL(scep_caps_cipher(0), "DES-EDE3-CBC"); /* never single DES */
 }
 
 static void test_caps_choice(void)
 {
     CU_ASSERT_STRING_EQUAL(scep_caps_digest(SCEP_CAP_SHA1), "SHA1");
     CU_ASSERT_STRING_EQUAL(scep_caps_digest(SCEP_CAP_SHA1 | SCEP_CAP_SHA224), "SHA224");
-    CU_ASSERT_STRING_EQUAL(scep_caps_digest(SCEP_CAP_SHA256 | SCEP_CAP_SHA512), "SHA512");
-    CU_ASSERT_STRING_EQUAL(scep_caps_digest(SCEP_CAP_SHA256 | SCEP_CAP_SHA384), "SHA384");
+    CU_ASSERT_STRING_EQUAL(scep_caps_digest(SCEP_CAP_SHA256 | SCEP_CAP_SHA512), "SHA256");
+    CU_ASSERT_STRING_EQUAL(scep_caps_digest(SCEP_CAP_SHA384 | SCEP_CAP_SHA512), "SHA512");
+    CU_ASSERT_STRING_EQUAL(scep_caps_digest(SCEP_CAP_SHA256 | SCEP_CAP_SHA384), "SHA256");
     /* SHA-1 + DES only (an old NDES) and a DES-only server. */
     unsigned old = parse_str("SHA-1\nDES3\n");
     CU_ASSERT_STRING_EQUAL(scep_caps_digest(old), "SHA1");
     CU_ASSERT_STRING_EQUAL(scep_caps_cipher(old), "DES-EDE3-CBC");
-    CU_ASSERT_STRING_EQUAL(scep_caps_cipher(parse_str("GetNextCACert")), "DES-CBC");
+    CU_ASSERT_STRING_EQUAL(scep_caps_cipher(parse_str("GetNextCACert")), "DES-EDE3-CBC");
     CU_ASSERT_STRING_EQUAL(scep_caps_cipher(SCEP_CAP_AES | SCEP_CAP_DES3), "AES-128-CBC");
 
     /* Every name we may return is fetchable in the library context. */
