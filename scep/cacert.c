@@ -30,19 +30,6 @@
 #include <strings.h>
 
 /* Is the content type (ignoring parameters and case) `want`? */
-static int ct_is(const char *ct, const char *want)
-{
-    size_t n = strlen(want);
-
-    if (!ct)
-        return 0;
-    while (*ct == ' ' || *ct == '\t')
-        ct++;
-    if (strncasecmp(ct, want, n) != 0)
-        return 0;
-    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
-}
-
 static int push_cert(STACK_OF(X509) *sk, X509 *x)
 {
     if (!X509_up_ref(x))
@@ -245,7 +232,7 @@ scep_rc scep_ca_parse(const unsigned char *der, size_t len, const char *content_
     if (len >= 10 && memcmp(der, "-----BEGIN", 10) == 0) {
         rc = parse_pem(der, len, sk, e);
     } else {
-        int p7_first = ct_is(ct, "application/x-x509-ca-ra-cert");
+        int p7_first = scep_media_type_is(ct, "application/x-x509-ca-ra-cert");
         int done = p7_first ? try_der_p7(der, len, sk, e, &rc)
                             : try_der_cert(der, len, sk, e, &rc);
         if (!done)

@@ -196,7 +196,8 @@ static scep_rc send_pkimsg(scep_client *c, const unsigned char *der, size_t len,
     free(b64);
     if (rc)
         return rc;
-    if (resp->content_type[0] && !strstr(resp->content_type, "pki-message")) {
+    if (resp->content_type[0] &&
+        !scep_media_type_is(resp->content_type, "application/x-pki-message")) {
         char ct[sizeof resp->content_type];
         memcpy(ct, resp->content_type, sizeof ct);
         scep_http_resp_free(resp);

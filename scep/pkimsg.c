@@ -57,6 +57,18 @@ scep_rc scep_transaction_id(EVP_PKEY *k, char out[65])
     return SCEP_OK;
 }
 
+/* RFC 8894 2.3: the keyUsage of the self-signed certificate MUST say
+ * digitalSignature and keyEncipherment (the key is RSA: both apply). */
+static int add_signer_key_usage(X509 *x)
+{
+    ASN1_BIT_STRING *ku = ASN1_BIT_STRING_new();
+    int ok = ku && ASN1_BIT_STRING_set_bit(ku, 0, 1) && /* digitalSignature */
+             ASN1_BIT_STRING_set_bit(ku, 2, 1) &&       /* keyEncipherment */
+             X509_add1_ext_i2d(x, NID_key_usage, ku, 1, X509V3_ADD_DEFAULT) == 1;
+    ASN1_BIT_STRING_free(ku);
+    return ok;
+}
+
 scep_rc scep_selfsigned(EVP_PKEY *k, const X509_REQ *csr, X509 **out, scep_error *e)
 {
     X509 *x = NULL;
@@ -85,7 +97,7 @@ scep_rc scep_selfsigned(EVP_PKEY *k, const X509_REQ *csr, X509 **out, scep_error
         !X509_set_issuer_name(x, X509_REQ_get_subject_name(csr)) ||
         !X509_time_adj_ex(X509_getm_notBefore(x), 0, -3600, &now) ||
         !X509_time_adj_ex(X509_getm_notAfter(x), 1, 0, &now) || !X509_set_pubkey(x, k) ||
-        X509_sign(x, k, md) <= 0) {
+        !add_signer_key_usage(x) || X509_sign(x, k, md) <= 0) {
         rc = scep_error_set(e, SCEP_E_CRYPTO, "cannot build the self-signed certificate");
         scep_error_add_openssl(e);
         goto out;

@@ -35,6 +35,10 @@ scep_rc scep_key_to_pem(EVP_PKEY *k, char **pem, size_t *len, scep_error *e);
 scep_rc scep_csr_build(EVP_PKEY *k, const scep_params *p, X509_REQ **out, scep_error *e);
 const EVP_MD *scep_hash_md(scep_hash h);
 
+/* ---- HTTP media types (util.c) ------------------------------------------ */
+/* ct is the media type want (any case, parameters after ';' ignored). */
+int scep_media_type_is(const char *ct, const char *want);
+
 /* ---- Hex text (misc.c): the one encoder/decoder (OpenSSL's) ------------ */
 /* n bytes as hex into out (outlen bytes with the NUL): lowercase digits, or
  * uppercase when upper; sep (0: none) between the pairs. As many whole bytes

@@ -104,6 +104,9 @@ scep_rc scep_check_url(const char *url, size_t len, scep_error *e)
         return scep_error_set(e, SCEP_E_BAD_URL,
                               "server URL must start with http:// or "
                               "https://");
+    if (memchr(url, '#', len)) /* the client appends ?operation=: a fragment would eat it */
+        return scep_error_set(e, SCEP_E_BAD_URL,
+                              "a #fragment in the server URL is not allowed");
     p = url + skip;
     end = url + len;
     auth_end = p;

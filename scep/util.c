@@ -12,6 +12,8 @@
 #include <limits.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <string.h>
+#include <strings.h>
 
 static pthread_mutex_t util_lock = PTHREAD_MUTEX_INITIALIZER;
 static scep_clock_fn clock_fn;
@@ -124,4 +126,17 @@ uint32_t scep_random_range(uint32_t lo, uint32_t hi)
             break;
     }
     return lo + r % n;
+}
+
+int scep_media_type_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+
+    if (!ct)
+        return 0;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, want, n) != 0) /* RFC 9110 8.3.1: case-insensitive */
+        return 0;
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
 }

@@ -234,6 +234,17 @@ static void test_content_type(void)
     CU_ASSERT(strstr(f.e.text, "text/html") != NULL);
     CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
     fx_close(&f);
+
+    /* media types compare case-insensitively, parameters ignored */
+    fx_open(&f, "SCEPStandard", 0);
+    f.srv.content_type = "Application/X-PKI-Message; charset=binary";
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    fx_close(&f);
+    /* a type that only contains the words is not it */
+    fx_open(&f, "SCEPStandard", 0);
+    f.srv.content_type = "text/x-pki-message-log";
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_CONTENT_TYPE);
+    fx_close(&f);
 }
 
 static void test_transport_error(void)

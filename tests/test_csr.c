@@ -366,6 +366,9 @@ static void test_selfsigned(void)
     CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(x)), 0);
     CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(x), key1024), 1);
     CU_ASSERT_EQUAL(X509_get_version(x), X509_VERSION_3);
+    /* RFC 8894 2.3: keyUsage digitalSignature and keyEncipherment, nothing else */
+    CU_ASSERT_EQUAL(X509_get_key_usage(x), KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT);
+    CU_ASSERT_TRUE(X509_get_extension_flags(x) & EXFLAG_KUSAGE);
     time_t nb = tu_asn1_time(X509_get0_notBefore(x)),
            na = tu_asn1_time(X509_get0_notAfter(x));
     CU_ASSERT(nb >= t0 - 3600 && nb <= t1 - 3600);

@@ -55,6 +55,8 @@ static void test_url(void)
     URL_BAD("http://user:pw@ca.example.com/scep");
     URL_BAD("http://ca..example.com/scep");
     URL_BAD("http://ca.example.com/\xc3\xa9");
+    URL_BAD("http://ca.example.com/scep#frag"); /* would eat ?operation= */
+    URL_BAD("http://ca.example.com#x");
 
     /* embedded NUL with an explicit length */
     CU_ASSERT_EQUAL(scep_check_url("http://a\0b/", 11, NULL), SCEP_E_BAD_URL);

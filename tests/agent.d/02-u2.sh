@@ -60,6 +60,7 @@ u2 "scepcServerUrl INTEGER" wrongType "$S.1.0" i 1
 u2 "scepcServerUrl 256 octets" wrongLength "$S.1.0" s "http://$(long 249)"
 u2 "scepcServerUrl ftp://" wrongValue "$S.1.0" s "ftp://ca.example.com/scep"
 u2 "scepcServerUrl no host" wrongValue "$S.1.0" s "http:///scep"
+u2 "scepcServerUrl with a #fragment" wrongValue "$S.1.0" s "http://ca.example.com/scep#x"
 u2 "scepcServerPort OCTET STRING" wrongType "$S.2.0" s 80
 u2 "scepcServerPort INTEGER" wrongType "$S.2.0" i 80
 u2 "scepcServerPort 65536" wrongValue "$S.2.0" u 65536
