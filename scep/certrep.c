@@ -147,17 +147,27 @@ static scep_rc read_status(PKCS7_SIGNER_INFO *si, scep_certrep *out, scep_error 
     }
     if (out->status != SCEP_STATUS_FAILURE)
         return SCEP_OK;
+    char unknown[16] = "";
     if (get_attr(si, OID_FAIL_INFO)) {
         buf[0] = '\0';
-        if (!get_string(si, OID_FAIL_INFO, buf, sizeof buf) || strlen(buf) != 1 ||
-            buf[0] < '0' || buf[0] > '4') {
+        size_t n = get_string(si, OID_FAIL_INFO, buf, sizeof buf) ? strlen(buf) : 0;
+        if (n == 0 || n > 9 || strspn(buf, "0123456789") != n) {
             sanitize(buf, text, 16);
             return scep_error_set(e, SCEP_E_MALFORMED, "unknown failInfo \"%s\"", text);
         }
-        out->fail_info = buf[0] - '0';
+        if (n == 1 && buf[0] <= '4')
+            out->fail_info = buf[0] - '0';
+        else /* a number RFC 8894 does not define: still a FAILURE (7.3) */
+            snprintf(unknown, sizeof unknown, "%s", buf);
     }
+    text[0] = '\0';
     if (get_string(si, OID_FAIL_INFO_TEXT, text, sizeof text))
         sanitize(text, out->fail_info_text, sizeof out->fail_info_text);
+    if (unknown[0]) {
+        snprintf(text, sizeof text, "%s", out->fail_info_text);
+        snprintf(out->fail_info_text, sizeof out->fail_info_text, "unknown failInfo %s%s%s",
+                 unknown, text[0] ? ": " : "", text);
+    }
     return SCEP_OK;
 }
 

@@ -362,12 +362,13 @@ static scep_rc caps_and_ca(scep_client *c, unsigned *caps, char fpr[SCEP_FPR_HEX
 {
     scep_rc rc = scep_get_caps(c, caps, e);
 
-    if (rc == SCEP_E_HTTP) {
+    if (rc == SCEP_E_HTTP || rc == SCEP_E_TCP) {
         /* RFC 8894 3.5.2: an HTTP error to GetCACaps means "no capabilities"
-         * (SHA-1, DES, GET). A path that is wrong altogether fails at
-         * GetCACert with the same HTTP status. */
-        scep_log(SCEP_LOG_INFO, "GetCACaps: HTTP status %ld, assuming no capabilities",
-                 e ? e->http_status : 0L);
+         * (SHA-1, triple DES, GET); so does a connection the server closes
+         * without an answer (IIS does). A path that is wrong altogether, or a
+         * server that is down, fails at GetCACert with the same detail. */
+        scep_log(SCEP_LOG_INFO, "GetCACaps: %s, assuming no capabilities",
+                 e && e->text[0] ? e->text : "no answer");
         scep_error_clear(e);
         c->caps = 0;
         c->have_caps = 1;

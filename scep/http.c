@@ -433,6 +433,18 @@ scep_rc scep_http_curl(void *ctx, const scep_settings *s, const scep_http_req *r
     if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
         snprintf(resp->content_type, sizeof resp->content_type, "%s", ctype);
     resp->status = status;
+    if (status >= 300 && status < 400) { /* not followed: say where it pointed */
+        char *loc = NULL;
+        char where[128] = "no Location";
+        if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+            body_excerpt((const unsigned char *)loc, strlen(loc), where, sizeof where);
+        rc = scep_error_set(e, SCEP_E_HTTP,
+                            "%s: HTTP status %ld, redirect to %s (not followed)",
+                            req->operation, status, where);
+        if (e)
+            e->http_status = status;
+        goto out;
+    }
     if (status >= 300 || status < 100) {
         char excerpt[104];
         body_excerpt(body.buf, body.len, excerpt, sizeof excerpt);

@@ -23,6 +23,7 @@ typedef struct server {
     scepsrv_req last; /* the last decoded pkiMessage */
     int fail_transport;
     int caps_http_error; /* GetCACaps answers HTTP 404 */
+    int caps_closed;     /* GetCACaps: the connection closes without an answer */
     int empty_reply;     /* PKIOperation answers 200 with no body */
 } server;
 
@@ -58,6 +59,8 @@ static scep_rc transport(void *ctx, const scep_settings *s, const scep_http_req 
     if (srv->fail_transport)
         return scep_error_set(e, SCEP_E_TCP, "injected connect failure");
     resp->status = 200;
+    if (!strcmp(req->operation, "GetCACaps") && srv->caps_closed)
+        return scep_error_set(e, SCEP_E_TCP, "GetCACaps: Empty reply from server");
     if (!strcmp(req->operation, "GetCACaps") && srv->caps_http_error) {
         resp->status = 404;
         e->http_status = 404;
@@ -253,7 +256,7 @@ static void test_transport_error(void)
     fx_open(&f, "SCEPStandard", 0);
     f.srv.fail_transport = 1;
     CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_TCP);
-    CU_ASSERT_EQUAL(f.srv.calls, 1);
+    CU_ASSERT_EQUAL(f.srv.calls, 2); /* GetCACaps (no capabilities), GetCACert fails */
     CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
     fx_close(&f);
 }
@@ -306,6 +309,19 @@ static void test_caps_http_error(void)
     fx_close(&f);
 }
 
+static void test_caps_closed(void)
+{
+    /* RFC 8894 3.5.2 (IIS): a connection closed on GetCACaps is "no capabilities" too */
+    fx f;
+    fx_open(&f, "unused", 0);
+    f.srv.caps_closed = 1;
+    CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL(f.srv.gets, 1); /* no POSTPKIOperation */
+    CU_ASSERT_STRING_EQUAL(f.srv.last.digest, "SHA1");
+    CU_ASSERT_STRING_EQUAL(f.srv.last.cipher, "DES-EDE3-CBC");
+    fx_close(&f);
+}
+
 static void test_empty_reply(void)
 {
     fx f;
@@ -331,6 +347,7 @@ int main(void)
                            {"renewal refused without Renewal", test_no_renewal_cap},
                            {"cancel before any request", test_cancel_before_request},
                            {"wrong Content-Type", test_content_type},
+                           {"GetCACaps connection closed", test_caps_closed},
                            {"transport error", test_transport_error},
                            {"refusals before any request", test_refusals_before_network},
                            {"replace the key of the same usage (A6)", test_replace_usage},

@@ -282,6 +282,8 @@ static void test_http_status_errors(void)
                     SCEP_E_HTTP);
     CU_ASSERT_EQUAL(e.http_status, 302);
     CU_ASSERT_EQUAL(sv.accepted, 1);
+    /* the error text names where it pointed */
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "redirect to http://127.0.0.1:1/elsewhere"));
 
     /* 500 with a long text body: the excerpt is bounded. */
     char big[600];

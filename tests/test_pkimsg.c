@@ -235,6 +235,20 @@ static void test_failinfo_all(void)
     }
 }
 
+/* RFC 8894 defines failInfo 0..4; another number is still a FAILURE, with
+ * the number in the text (not "malformed"). */
+static void test_failinfo_unknown(void)
+{
+    xchg x;
+    scepsrv_reply rep = {.status = SCEPSRV_FAILURE, .fail_info = 17, .fail_text = "policy"};
+    send_req(&x, &ca, "SHA256", "AES-256-CBC");
+    CU_ASSERT_EQUAL(answer(&x, &ca, &rep, ca.cert), SCEP_OK);
+    CU_ASSERT_EQUAL(x.out.status, SCEP_STATUS_FAILURE);
+    CU_ASSERT_EQUAL(x.out.fail_info, -1);
+    CU_ASSERT_STRING_EQUAL(x.out.fail_info_text, "unknown failInfo 17: policy");
+    xchg_free(&x);
+}
+
 static void test_failure_without_failinfo(void)
 {
     xchg x;
@@ -700,6 +714,7 @@ int main(void)
         {"PENDING", test_pending},
         {"FAILURE failInfo 0..4 with text", test_failinfo_all},
         {"FAILURE without failInfo", test_failure_without_failinfo},
+        {"FAILURE with an unknown failInfo number", test_failinfo_unknown},
         {"wrong recipientNonce", test_bad_nonce},
         {"wrong transactionID", test_bad_tid},
         {"signature byte flipped", test_sig_flip},
