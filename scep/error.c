@@ -332,6 +332,7 @@ int scep_rc_exit_code(scep_rc rc)
         return 0;
     case SCEP_E_INVALID:
     case SCEP_E_BAD_URL:
+    case SCEP_E_NAME: /* sceptool(1): an invalid name is an invalid argument */
         return 2;
     case SCEP_E_TCP:
     case SCEP_E_TIMEOUT:
@@ -362,7 +363,6 @@ int scep_rc_exit_code(scep_rc rc)
     case SCEP_E_KEYSTORE_FULL:
     case SCEP_E_EXISTS:
     case SCEP_E_IO:
-    case SCEP_E_NAME:
     case SCEP_E_NOT_FOUND:
     case SCEP_E_DEFAULT_KEY:
         return 8;

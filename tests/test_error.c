@@ -209,6 +209,7 @@ static void test_exit_codes(void)
     CU_ASSERT_EQUAL(scep_rc_exit_code(SCEP_OK), 0);
     CU_ASSERT_EQUAL(scep_rc_exit_code(SCEP_E_INVALID), 2);
     CU_ASSERT_EQUAL(scep_rc_exit_code(SCEP_E_BAD_URL), 2);
+    CU_ASSERT_EQUAL(scep_rc_exit_code(SCEP_E_NAME), 2); /* sceptool(1): invalid argument */
     CU_ASSERT_EQUAL(scep_rc_exit_code(SCEP_E_TCP), 3);
     CU_ASSERT_EQUAL(scep_rc_exit_code(SCEP_E_TIMEOUT), 3);
     CU_ASSERT_EQUAL(scep_rc_exit_code(SCEP_E_HTTP), 3);

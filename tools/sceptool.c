@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <openssl/crypto.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ typedef struct opts {
     unsigned capacity;
     int replace_usage;
     int verbose;
+    int org_set, bits_set, usage_set; /* given on the command line (renew) */
 } opts;
 
 static void usage(FILE *f)
@@ -148,6 +150,30 @@ static int cmd_getca(scep_client *c, const opts *o)
     return rc;
 }
 
+/* renew without --cn/--org/--usage/--bits: the stored certificate's subject
+ * and the stored key's usage and length (the README example works as is). */
+static void renew_defaults(scep_keystore *ks, opts *o)
+{
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    scep_keyinfo k;
+    if (scep_keystore_get(ks, o->p.name, &k, NULL) == SCEP_OK) {
+        if (!o->usage_set)
+            o->p.usage = k.usage;
+        if (!o->bits_set && k.bits)
+            o->p.bits = k.bits;
+    }
+    if (scep_keystore_load(ks, o->p.name, &key, &cert, NULL) == SCEP_OK && cert) {
+        X509_NAME *sn = X509_get_subject_name(cert);
+        if (!o->p.cn[0])
+            X509_NAME_get_text_by_NID(sn, NID_commonName, o->p.cn, sizeof o->p.cn);
+        if (!o->org_set)
+            X509_NAME_get_text_by_NID(sn, NID_organizationName, o->p.org, sizeof o->p.org);
+    }
+    EVP_PKEY_free(key);
+    X509_free(cert);
+}
+
 static int cmd_request(scep_client *c, opts *o, const char *cmd)
 {
     scep_error e;
@@ -165,8 +191,10 @@ static int cmd_request(scep_client *c, opts *o, const char *cmd)
         rc = scep_poll(c, ks, o->p.name, &r, &e);
     } else {
         scep_enroll_opts eo = {.key_file = o->key_file, .replace_usage = o->replace_usage};
-        if (strcmp(cmd, "renew") == 0)
+        if (strcmp(cmd, "renew") == 0) {
             eo.renew_name = o->p.name;
+            renew_defaults(ks, o);
+        }
         if (!o->p.cn[0]) {
             fprintf(stderr, "sceptool: %s needs --cn\n", cmd);
             scep_keystore_close(ks);
@@ -302,17 +330,27 @@ static int parse_opts(int argc, char **argv, opts *o)
             o->capacity = (unsigned)v;
             break;
         case O_NAME:
-            bad |= copy_arg(o->p.name, sizeof o->p.name, optarg, "--name");
+            if (scep_check_name(optarg, strlen(optarg), NULL) != SCEP_OK) {
+                fprintf(stderr,
+                        "sceptool: --name must be 1..%d characters of "
+                        "[A-Za-z0-9._-], not starting with a dot\n",
+                        SCEP_NAME_MAX);
+                bad = -1;
+            } else {
+                bad |= copy_arg(o->p.name, sizeof o->p.name, optarg, "--name");
+            }
             break;
         case O_CN:
             bad |= copy_arg(o->p.cn, sizeof o->p.cn, optarg, "--cn");
             break;
         case O_ORG:
             bad |= copy_arg(o->p.org, sizeof o->p.org, optarg, "--org");
+            o->org_set = 1;
             break;
         case O_BITS:
             bad |= parse_num(optarg, 1024, 4096, &v, "--bits");
             o->p.bits = (unsigned)v;
+            o->bits_set = 1;
             break;
         case O_KEY:
             o->key_file = optarg;
@@ -332,6 +370,7 @@ static int parse_opts(int argc, char **argv, opts *o)
                 bad = -1;
             } else {
                 o->p.usage = (scep_usage)v;
+                o->usage_set = 1;
             }
             break;
         case O_POLICY:
@@ -357,10 +396,10 @@ static int parse_opts(int argc, char **argv, opts *o)
             printf("sceptool (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
             exit(0);
         default:
-            return -1;
+            return -1; /* usage */
         }
     }
-    return bad ? -1 : 0;
+    return bad ? -2 : 0; /* -2: an option's value is invalid (exit status 2) */
 }
 
 int main(int argc, char **argv)
@@ -370,7 +409,10 @@ int main(int argc, char **argv)
     scep_settings_init(&o.s);
     scep_params_init(&o.p);
     o.capacity = 100;
-    if (parse_opts(argc, argv, &o) != 0 || optind != argc - 1) {
+    int prc = parse_opts(argc, argv, &o);
+    if (prc == -2)
+        return 2; /* sceptool(1): invalid argument; the reason is printed */
+    if (prc != 0 || optind != argc - 1) {
         usage(stderr);
         return 1;
     }

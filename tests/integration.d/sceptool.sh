@@ -74,6 +74,10 @@ fi
 run "renew" 0 "$T" --url "$SCEP_URL" $S --name web --cn web.example \
     --challenge-file "$w/challenge" renew
 expect "renew prints the key" "$w/out" "name: web"
+# The README's form: no --cn; the stored certificate's subject is used.
+run "renew as in the README (no --cn)" 0 "$T" --url "$SCEP_URL" $S --name web \
+    --challenge-file "$w/challenge" renew
+expect "  the subject is kept" "$w/out" "CN=web.example"
 
 run "enroll: existing name" 8 "$T" --url "$SCEP_URL" $S --name web --cn web.example \
     --challenge-file "$w/challenge" enroll
@@ -91,9 +95,16 @@ run "wrong path" 3 "$T" --url "$SCEP_WRONG_PATH_URL" getcaps
 expect "wrong path: TCP ERROR 404" "$w/err" "Communication error (TCP ERROR 404)"
 run "wrong CA pin" 7 "$T" --url "$SCEP_URL" \
     --ca-fingerprint 0000000000000000000000000000000000000000000000000000000000000000 getca
-run "invalid key length" 1 "$T" --url "$SCEP_URL" $S --name x --cn x.example --bits 1000 enroll
+run "invalid key length" 2 "$T" --url "$SCEP_URL" $S --name x --cn x.example --bits 1000 enroll
 run "invalid CN" 2 "$T" --url "$SCEP_URL" $S --name x --cn "bad cn" \
     --challenge-file "$w/challenge" enroll
+run "invalid --name" 2 "$T" --url "$SCEP_URL" $S --name "bad/name" --cn x.example \
+    --challenge-file "$w/challenge" enroll
+run "invalid --timeout" 2 "$T" --url "$SCEP_URL" --timeout 0 getcaps
+run "invalid --port" 2 "$T" --url "$SCEP_URL" --port 70000 getcaps
+run "invalid --hash" 2 "$T" --url "$SCEP_URL" --hash md5 getcaps
+run "unknown option is a usage error" 1 "$T" --url "$SCEP_URL" --frobnicate getcaps
+run "URL with a #fragment" 2 "$T" --url "$SCEP_URL#x" getcaps
 
 # PENDING then poll, with the fault server.
 "$FAULTSRV" -p 0 -m pending:2 >"$w/fault.out" 2>"$w/fault.err" &
