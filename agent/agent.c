@@ -92,6 +92,10 @@ int agent_init(const char *conf_path)
         return -1;
     }
     scep_params_init(&g_agent.manual.p);
+    /* SNMPv2-TC TestAndIncr: start from a pseudo-random value, so a manager
+     * that read the lock before an agent restart cannot write with it after
+     * (0..2^30: a manager's "read + 1" stays in range). */
+    g_agent.manual.spin_lock = (long)scep_random_range(0, 0x3fffffffu);
 
     if (scep_keystore_open(g_agent.conf.keystore_dir, g_agent.conf.keystore_capacity,
                            &g_agent.ks, &e) != SCEP_OK) {

@@ -18,6 +18,7 @@ r=$(sl_set_err "$SL_REQ.1.0" s m11name "$SL_REQ.5.0" s m11.example.com \
     "$SL_REQ.4.0" s "M11 Org" "$SL_REQ.6.0" s "$SCEP_CHALLENGE" "$SL_REQ.3.0" u 3072)
 sl_eq "manual parameters set, not triggered" "$r" noError
 hist_before=$(sl_walk "$H")
+spin_before=$(sl_get "$SL_REQ.10.0")
 
 sl_agent_stop
 sl_eq "SIGTERM: exit 0" "$?" 0
@@ -29,6 +30,13 @@ if ! sl_agent_start "$HOOK_DIR"; then
     exit 1
 fi
 sl_eq "URL kept" "$(sl_get "$SL_URL")" "$SCEP_URL"
+spin_after=$(sl_get "$SL_REQ.10.0")
+# (not 0: a fixed start would be; not the old value: a kept one would be)
+if [ -n "$spin_after" ] && [ "$spin_after" != 0 ] && [ "$spin_after" != "$spin_before" ]; then
+    tl_pass "scepcReqSpinLock starts from another (pseudo-random) value after a restart"
+else
+    tl_fail "scepcReqSpinLock starts from another value" "$spin_before -> $spin_after"
+fi
 sl_eq "timeout kept" "$(sl_get "$SL_TIMEOUTOBJ")" 50
 sl_eq "warn days kept" "$(sl_get "$SL_ROOT.1.5.4.0")" 20
 sl_eq "auto key name kept" "$(sl_get "$SL_AUTO.10.0")" autokey
