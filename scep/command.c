@@ -151,6 +151,13 @@ scep_rc scep_run_command(const char *cmdline, const char *const *env, unsigned t
             dup2(devnull, 0);
         dup2(pfd[1], 1);
         dup2(pfd[1], 2);
+        /* Nothing else of the agent's goes to the command: not the AgentX
+         * socket (a command that outlives a killed agent would keep its
+         * session and registrations alive in the master), not the log file,
+         * not the job queue's or the log pipe's ends. */
+        if (close_range(3, ~0U, 0) != 0)
+            for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < max; fd++)
+                close((int)fd);
         /* A fresh process group so a timeout kills the whole command. */
         setpgid(0, 0);
         sigset_t none;
