@@ -116,6 +116,8 @@ int agent_hist_detail(scep_rc rc)
     case SCEP_E_INTERNAL:
     case SCEP_E_LAST:
         return 39;
+    case SCEP_E_CERT_UNTRUSTED:
+        return 40;
     }
     return 39; /* a code this revision of the MIB does not know */
 }

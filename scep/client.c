@@ -11,6 +11,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509_vfy.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,6 +145,58 @@ static scep_rc ca_to_pem(const scep_ca *ca, char **pem, scep_error *e)
     return *pem ? SCEP_OK : scep_error_set(e, SCEP_E_NOMEM, "CA PEM");
 }
 
+/* The CA and RA certificates in use must be valid now (issue 9): an expired
+ * RA would sign CertReps that no one should trust. */
+static scep_rc check_ca_times(const scep_ca *ca, scep_error *e)
+{
+    const X509 *use[3] = {ca->ca, ca->enc, ca->sig};
+    static const char *const role[3] = {"CA", "RA (encryption)", "RA (signature)"};
+    time_t now = scep_now();
+    for (int i = 0; i < 3; i++) {
+        if (!use[i] || (i > 0 && (use[i] == ca->ca || use[i] == use[i - 1])))
+            continue;
+        if (X509_cmp_time(X509_get0_notBefore(use[i]), &now) > 0)
+            return scep_error_set(e, SCEP_E_CACERT, "the %s certificate is not valid yet",
+                                  role[i]);
+        if (X509_cmp_time(X509_get0_notAfter(use[i]), &now) < 0)
+            return scep_error_set(e, SCEP_E_CACERT, "the %s certificate has expired",
+                                  role[i]);
+    }
+    return SCEP_OK;
+}
+
+/* The certificate of a SUCCESS must chain to the CA of GetCACert (the other
+ * certificates it sent may be intermediates) and be valid now; a CertRep that
+ * carries a certificate issued by anyone else is refused. */
+static scep_rc verify_issued(const scep_client *c, X509 *cert, scep_error *e)
+{
+    X509_STORE *st = X509_STORE_new();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new_ex(scep_libctx(), NULL);
+    scep_rc rc = SCEP_OK;
+    if (!st || !ctx || !X509_STORE_add_cert(st, c->ca.ca) ||
+        !X509_STORE_CTX_init(ctx, st, cert, c->ca.all)) {
+        rc = scep_error_set(e, SCEP_E_CRYPTO, "cannot verify the issued certificate");
+        scep_error_add_openssl(e);
+        goto out;
+    }
+    X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_flags(vp,
+                                X509_V_FLAG_PARTIAL_CHAIN); /* an issuing CA may be it */
+    X509_VERIFY_PARAM_set_time(vp, scep_now());
+    if (X509_verify_cert(ctx) != 1) {
+        int err = X509_STORE_CTX_get_error(ctx);
+        rc = scep_error_set(e, SCEP_E_CERT_UNTRUSTED,
+                            "issued certificate does not verify against the CA of "
+                            "GetCACert: %s",
+                            X509_verify_cert_error_string(err));
+        ERR_clear_error();
+    }
+out:
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(st);
+    return rc;
+}
+
 scep_rc scep_get_ca(scep_client *c, char fpr[SCEP_FPR_HEX_LEN + 1], char **pem,
                     scep_error *e)
 {
@@ -167,6 +220,8 @@ scep_rc scep_get_ca(scep_client *c, char fpr[SCEP_FPR_HEX_LEN + 1], char **pem,
     if (fpr)
         memcpy(fpr, got, sizeof got);
     rc = check_ca_pin(&c->s, got, e);
+    if (!rc)
+        rc = check_ca_times(&c->ca, e);
     if (rc)
         return rc;
     if (pem)
@@ -252,7 +307,7 @@ static scep_rc run_exchange(scep_client *c, exchange *x, scep_certrep *rep, scep
         return rc;
     switch (rep->status) {
     case SCEP_STATUS_SUCCESS:
-        return SCEP_OK;
+        return verify_issued(c, rep->cert, e);
     case SCEP_STATUS_PENDING:
         return scep_error_set(e, SCEP_E_PENDING, "transaction %s pending", x->tid);
     case SCEP_STATUS_FAILURE:

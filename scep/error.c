@@ -65,6 +65,8 @@ const char *scep_strerror(scep_rc rc)
         return "Response decryption failed";
     case SCEP_E_CERT_MISMATCH:
         return "Issued certificate does not match the key";
+    case SCEP_E_CERT_UNTRUSTED:
+        return "Issued certificate not from the CA";
     case SCEP_E_CACERT:
         return "CA certificate unusable";
     case SCEP_E_KEYGEN:
@@ -152,6 +154,8 @@ const char *scep_rc_name(scep_rc rc)
         return "decrypt";
     case SCEP_E_CERT_MISMATCH:
         return "cert-mismatch";
+    case SCEP_E_CERT_UNTRUSTED:
+        return "cert-untrusted";
     case SCEP_E_CACERT:
         return "cacert";
     case SCEP_E_KEYGEN:
@@ -353,6 +357,7 @@ int scep_rc_exit_code(scep_rc rc)
     case SCEP_E_TRANSID_MISMATCH:
     case SCEP_E_MALFORMED:
     case SCEP_E_DECRYPT:
+    case SCEP_E_CERT_UNTRUSTED:
     case SCEP_E_CERT_MISMATCH:
     case SCEP_E_CONTENT_TYPE:
     case SCEP_E_CACERT:

@@ -324,6 +324,7 @@ static int retry_class(scep_rc rc)
     case SCEP_E_TRANSID_MISMATCH:
     case SCEP_E_MALFORMED:
     case SCEP_E_DECRYPT:
+    case SCEP_E_CERT_UNTRUSTED:
     case SCEP_E_CERT_MISMATCH:
     case SCEP_E_CACERT:
     case SCEP_E_KEYGEN:

@@ -24,6 +24,7 @@ typedef struct server {
     int fail_transport;
     int caps_http_error; /* GetCACaps answers HTTP 404 */
     int caps_closed;     /* GetCACaps: the connection closes without an answer */
+    scepsrv_ca *issuer;  /* issue with this CA instead (signed CertRep by ca) */
     int empty_reply;     /* PKIOperation answers 200 with no body */
 } server;
 
@@ -34,7 +35,9 @@ static scep_rc answer(server *srv, const unsigned char *der, size_t len,
     scepsrv_req_clear(&srv->last);
     if (scepsrv_decode(&srv->ca, der, len, &srv->last, err, sizeof err) != 0)
         return scep_error_set(e, SCEP_E_INTERNAL, "scepsrv_decode: %s", err);
-    X509 *issued = srv->last.csr ? scepsrv_issue_csr(&srv->ca, srv->last.csr) : NULL;
+    X509 *issued = srv->last.csr ? scepsrv_issue_csr(srv->issuer ? srv->issuer : &srv->ca,
+                                                     srv->last.csr)
+                                 : NULL;
     scepsrv_reply rep = {.status = SCEPSRV_SUCCESS, .issued = issued};
     unsigned char *out = NULL;
     size_t outlen = 0;
@@ -322,6 +325,49 @@ static void test_caps_closed(void)
     fx_close(&f);
 }
 
+/* Issue 9: a certificate issued by another CA is refused, nothing stored. */
+static void test_issuer_not_the_ca(void)
+{
+    fx f;
+    scepsrv_ca other;
+    char err[256];
+    fx_open(&f, "SCEPStandard", 0);
+    CU_ASSERT_EQUAL_FATAL(scepsrv_ca_init(&other, "unrelated CA", 2048, 0, err, sizeof err),
+                          0);
+    f.srv.issuer = &other;
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_CERT_UNTRUSTED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(f.e.text, "does not verify against the CA"));
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
+    CU_ASSERT_FALSE(scep_pending_exists(f.ks, "k1"));
+    f.srv.issuer = NULL; /* the same client and store: the right CA is accepted */
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    scepsrv_ca_free(&other);
+    fx_close(&f);
+}
+
+static time_t far_clock(void *ctx)
+{
+    return time(NULL) + *(const long *)ctx;
+}
+
+/* Issue 9: an expired (or not yet valid) CA certificate is not used. */
+static void test_ca_not_valid_now(void)
+{
+    static const long shifts[] = {100L * 366 * 86400, -3L * 86400};
+    for (int i = 0; i < 2; i++) {
+        fx f;
+        fx_open(&f, "SCEPStandard", 0);
+        scep_set_clock(far_clock, (void *)&shifts[i]);
+        CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_CACERT);
+        CU_ASSERT_PTR_NOT_NULL(
+            strstr(f.e.text, i == 0 ? "CA certificate has expired" : "not valid yet"));
+        scep_set_clock(NULL, NULL);
+        CU_ASSERT_EQUAL(f.srv.posts + f.srv.gets, 0); /* no PKIOperation */
+        CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
+        fx_close(&f);
+    }
+}
+
 static void test_empty_reply(void)
 {
     fx f;
@@ -348,6 +394,8 @@ int main(void)
                            {"cancel before any request", test_cancel_before_request},
                            {"wrong Content-Type", test_content_type},
                            {"GetCACaps connection closed", test_caps_closed},
+                           {"certificate from another CA refused", test_issuer_not_the_ca},
+                           {"CA certificate not valid now", test_ca_not_valid_now},
                            {"transport error", test_transport_error},
                            {"refusals before any request", test_refusals_before_network},
                            {"replace the key of the same usage (A6)", test_replace_usage},

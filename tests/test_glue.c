@@ -122,15 +122,16 @@ static void test_notify_bits(void)
 
 static void test_hist_mapping(void)
 {
-    int seen[40] = {0};
+    int seen[41] = {0};
     for (int rc = 0; rc < SCEP_E_LAST; rc++) {
         int d = agent_hist_detail((scep_rc)rc);
-        CU_ASSERT(d >= 1 && d <= 39);
-        if (d >= 1 && d <= 39 && rc != SCEP_E_INTERNAL)
+        CU_ASSERT(d >= 1 && d <= 40);
+        if (d >= 1 && d <= 40 && rc != SCEP_E_INTERNAL)
             seen[d]++;
     }
-    for (int d = 1; d <= 38; d++) /* each detail but internalError once */
-        CU_ASSERT_EQUAL(seen[d], 1);
+    for (int d = 1; d <= 40;
+         d++) /* each detail once; internalError(39) is not a code's own */
+        CU_ASSERT_EQUAL(seen[d], d == 39 ? 0 : 1);
     /* spot checks against the MIB's labels */
     CU_ASSERT_EQUAL(agent_hist_detail(SCEP_OK), 1);                /* noError */
     CU_ASSERT_EQUAL(agent_hist_detail(SCEP_E_PENDING), 2);         /* pending */
@@ -140,6 +141,8 @@ static void test_hist_mapping(void)
     CU_ASSERT_EQUAL(agent_hist_detail(SCEP_E_COMMAND), 29);   /* restartCommandFailed */
     CU_ASSERT_EQUAL(agent_hist_detail(SCEP_E_CANCELLED), 30); /* cancelled */
     CU_ASSERT_EQUAL(agent_hist_detail(SCEP_E_INTERNAL), 39);  /* internalError */
+    CU_ASSERT_EQUAL(agent_hist_detail(SCEP_E_CERT_UNTRUSTED),
+                    40); /* certificateUntrusted */
     CU_ASSERT_EQUAL(agent_hist_detail((scep_rc)(SCEP_E_LAST + 7)), 39); /* unknown */
     CU_ASSERT_EQUAL(agent_hist_failinfo(-1), 1);                        /* none(1) */
     for (int f = 0; f <= 4; f++)
