@@ -64,8 +64,8 @@ typedef enum scep_rc {
     SCEP_E_BUSY = 36,               /* an enrollment for that name is queued/running */
     SCEP_E_CONTENT_TYPE = 37,       /* unexpected HTTP Content-Type */
     SCEP_E_INTERNAL = 38,           /* bug */
-    SCEP_E_CERT_UNTRUSTED = 39,     /* issued cert does not chain to the CA, or not valid now */
-    SCEP_E_LAST                     /* not a code: keep last */
+    SCEP_E_CERT_UNTRUSTED = 39, /* issued cert does not chain to the CA, or not valid now */
+    SCEP_E_LAST                 /* not a code: keep last */
 } scep_rc;
 
 /* Detail of a failure. fail_info is -1 when the server gave none. */

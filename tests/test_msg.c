@@ -482,7 +482,12 @@ static void test_certrep_failure(void)
     CU_ASSERT_EQUAL(parse(&s, &r, NULL, &out, &e), SCEP_OK);
     CU_ASSERT_EQUAL(out.fail_info, 4);
     CU_ASSERT_STRING_EQUAL(out.fail_info_text, "");
-    s.failinfo = "9";
+    s.failinfo = "9"; /* not defined by RFC 8894: a FAILURE, its number in the text */
+    CU_ASSERT_EQUAL(parse(&s, &r, NULL, &out, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(out.status, SCEP_STATUS_FAILURE);
+    CU_ASSERT_EQUAL(out.fail_info, -1);
+    CU_ASSERT_STRING_EQUAL(out.fail_info_text, "unknown failInfo 9");
+    s.failinfo = "x9"; /* not a number at all: malformed */
     CU_ASSERT_EQUAL(parse(&s, &r, NULL, &out, &e), SCEP_E_MALFORMED);
     s.failinfo = NULL;
     s.status = "3";

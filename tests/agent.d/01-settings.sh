@@ -49,7 +49,8 @@ r=$(sl_set_err "$SL_PORTOBJ" u 0)
 sl_eq "port back to 0" "$r" noError
 
 # Persistence: stop (SIGTERM) and start again.
-before=$(sl_walk)
+# scepcReqSpinLock starts from a pseudo-random value at every start: left out
+before=$(sl_walk | grep -v "^$SL_REQ\.10\.0 ")
 sl_agent_stop
 sl_eq "scepagentd exits 0 on SIGTERM" "$?" 0
 if grep -rqs "$SCEP_URL" "$HOOK_DIR/state"; then
@@ -63,7 +64,7 @@ else
     tl_pass "no temp file left in the state directory"
 fi
 if sl_agent_start "$HOOK_DIR"; then
-    after=$(sl_walk)
+    after=$(sl_walk | grep -v "^$SL_REQ\.10\.0 ")
     if [ "$before" = "$after" ]; then
         tl_pass "the MIB walk is the same after a restart"
     else

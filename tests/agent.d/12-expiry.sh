@@ -1,14 +1,16 @@
 #!/bin/sh
-# 12-expiry.sh - B5: a certificate issued already expired (Debian scepserver
-# -crtvalid 0) gives one scepcCertExpiring, and an agent restart does not
-# send it again (the time it was sent is saved in the state directory).
+# 12-expiry.sh - B5: a certificate valid for one day (Debian scepserver
+# -crtvalid 1, inside the 30 warn days) gives one scepcCertExpiring, and an
+# agent restart does not send it again (the time it was sent is saved in the
+# state directory). Not -crtvalid 0: a certificate that is already expired
+# when it arrives is refused (certificateUntrusted, issue 9).
 . "$srcdir/lib.sh"
 . "$srcdir/snmplib.sh"
 TRAPOID=".1.3.6.1.6.3.1.1.4.1.0 = OID: $SL_ROOT.0"
 
 tl_port exp_port
-if ! tl_scepserver_start "$HOOK_DIR/scep0" "$exp_port" "$SCEP_CHALLENGE" -crtvalid 0; then
-    tl_fail "scepserver -crtvalid 0 starts"
+if ! tl_scepserver_start "$HOOK_DIR/scep0" "$exp_port" "$SCEP_CHALLENGE" -crtvalid 1; then
+    tl_fail "scepserver -crtvalid 1 starts"
     tl_summary
     exit 1
 fi
@@ -23,7 +25,7 @@ sl_use_server "http://127.0.0.1:$exp_port/scep" >/dev/null
 sl_eq "enroll exp1" "$(sl_enroll exp1 exp1.example.com "$SCEP_CHALLENGE" 2048 1)" noError
 sl_eq "  completed" "$(sl_wait_hist "$(sl_get "$SL_REQ.13.0")" 60)" 4
 ki=$(sl_key_index exp1)
-sl_eq "  certificate expired(4)" "$(sl_get "$SL_KEY.6.$ki")" 4
+sl_eq "  certificate expiringSoon(3)" "$(sl_get "$SL_KEY.6.$ki")" 3
 line=$(sl_trap_wait 30 "$TRAPOID.5~")
 sl_match "scepcCertExpiring for exp1" "$line" "*exp1*"
 sl_eq "  exactly one" "$(sl_traps_since | grep -c -F -- "$TRAPOID.5~")" 1
