@@ -81,8 +81,17 @@ int agent_enroll_check(const agent_stage *stg)
 /* TOFU (X6): the first CA fingerprint seen is kept. */
 static void record_ca_seen(const char *fpr)
 {
-    if (!fpr[0] || g_agent.st.ca_pin[0])
+    if (!fpr[0])
         return;
+    if (g_agent.st.ca_pin[0]) { /* the pin let it through: that is what was seen */
+        if (strcmp(g_agent.st.ca_seen, fpr) == 0)
+            return;
+        snprintf(g_agent.st.ca_seen, sizeof g_agent.st.ca_seen, "%s", fpr);
+        agent_stage_note_ca_seen(g_agent.st.ca_seen);
+        if (agent_state_save(g_agent.conf.state_dir, &g_agent.st) == 0)
+            snmp_log(LOG_INFO, "CA fingerprint %s seen (pinned)\n", fpr);
+        return;
+    }
     if (g_agent.st.ca_seen[0]) {
         /* Two requests queued before the first CA contact both ran with no
          * reference: the second saw another CA. Say so loudly. */

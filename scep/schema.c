@@ -127,9 +127,8 @@ static scep_field_rc set_start(scep_auto *a, const unsigned char *dt, size_t len
     return SCEP_FIELD_OK;
 }
 
-/* side: a SET (the pin replaces the fingerprint seen first), not a load. */
 static scep_field_rc set_text(scep_state *s, scep_field f, const void *v, size_t len,
-                              const char *const *policies, int side)
+                              const char *const *policies)
 {
     const scep_schema_field *d = scep_schema_field_of(f);
     scep_auto *a = &s->autoreq;
@@ -162,9 +161,9 @@ static scep_field_rc set_text(scep_state *s, scep_field f, const void *v, size_t
             return SCEP_FIELD_WRONG_LENGTH;
         if (scep_normalize_fpr(v, len, out) != SCEP_OK)
             return SCEP_FIELD_WRONG_VALUE;
+        /* The pin never becomes the fingerprint seen (caSeen): clearing a
+         * mistyped pin must return to what was really seen (issue 9). */
         memcpy(dst, out, sizeof out);
-        if (f == SCEP_F_PIN && side && out[0])
-            memcpy(s->ca_seen, out, sizeof out);
         return SCEP_FIELD_OK;
     }
     case SCEP_F_URL:
@@ -181,7 +180,7 @@ static scep_field_rc set_text(scep_state *s, scep_field f, const void *v, size_t
 
 scep_field_rc scep_state_set_text(scep_state *s, scep_field f, const void *v, size_t len)
 {
-    return set_text(s, f, v, len, NULL, 1);
+    return set_text(s, f, v, len, NULL);
 }
 
 scep_field_rc scep_state_set_num(scep_state *s, scep_field f, int64_t v)
@@ -346,7 +345,7 @@ static int decimal(const char *v, int64_t *out)
 
 /* The text value v of field f into *s; *why gets the reason on failure. */
 static int parse_value(scep_state *s, scep_field f, const char *v,
-                       const char *const *policies, int side, const char **why)
+                       const char *const *policies, const char **why)
 {
     const scep_schema_field *d = &schema[f];
     char buf[SCEP_URL_MAX + 2];
@@ -365,7 +364,7 @@ static int parse_value(scep_state *s, scep_field f, const char *v,
             rc = SCEP_FIELD_WRONG_LENGTH;
             break;
         default:
-            rc = set_text(s, f, buf, n, policies, side);
+            rc = set_text(s, f, buf, n, policies);
         }
         break;
     case SCEP_FT_DATETIME:
@@ -383,7 +382,7 @@ static int parse_value(scep_state *s, scep_field f, const char *v,
             *why = "not hexadecimal";
             return -1;
         }
-        rc = set_text(s, f, dt, n, policies, side);
+        rc = set_text(s, f, dt, n, policies);
         break;
     default:
         if (decimal(v, &x) != 0) {
@@ -441,7 +440,7 @@ static int parse_lines(scep_state *s, char *data, const char *const *policies, i
         else if (seen & (1ULL << k))
             why = "given twice";
         else if (!(strict && k == SCEP_F_SEEN)) /* caSeen: TOFU is not a setting */
-            parse_value(s, (scep_field)k, sp + 1, policies, strict, &why);
+            parse_value(s, (scep_field)k, sp + 1, policies, &why);
         if (k >= 0)
             seen |= 1ULL << k;
         if (k >= 0 && !why)

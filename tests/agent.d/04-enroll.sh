@@ -70,6 +70,14 @@ for _try in 1 2 3; do
 done
 sl_eq "scepcKeyStoreMinDays = days left of the only key" "$min" "$days"
 sl_eq "CA fingerprint recorded on first use" "$(sl_get "$SL_FPR")" "$SCEP_CA_FPR"
+# Issue 9: a mistyped pin that is cleared again leaves the fingerprint that
+# was really seen, not the typo (which would make every request fail).
+typo=0000000000000000000000000000000000000000000000000000000000000001
+sl_eq "SET a mistyped pin" "$(sl_set_err "$SL_PIN" s "$typo")" noError
+sl_eq "  scepcCaFingerprint shows the pin" "$(sl_get "$SL_FPR")" "$typo"
+sl_eq "clear the pin" "$(sl_set_err "$SL_PIN" s "")" noError
+sl_eq "  scepcCaFingerprint is the one seen, not the typo" "$(sl_get "$SL_FPR")" \
+    "$SCEP_CA_FPR"
 # The MIB: 32 upper-case hex octets with colons, as openssl prints it.
 crt=$(ls "$HOOK_DIR"/keys/web1*.crt "$HOOK_DIR"/keys/web1*/*.crt 2>/dev/null | head -n 1)
 sha=$(openssl x509 -in "$crt" -noout -fingerprint -sha256 2>/dev/null | sed 's/^[^=]*=//')
