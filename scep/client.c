@@ -96,19 +96,60 @@ scep_rc scep_get_caps(scep_client *c, unsigned *caps, scep_error *e)
     return SCEP_OK;
 }
 
-/* X6: the pin wins; without a pin, the first fingerprint seen is the reference. */
-static scep_rc check_ca_pin(const scep_settings *s, const char *fpr, scep_error *e)
+/* x (the pinned certificate) is an ancestor of the CA certificate: the CA
+ * verifies with x as the only trust anchor, through the others of GetCACert. */
+static int issued_under(const scep_ca *ca, X509 *x)
+{
+    X509_STORE *st = X509_STORE_new();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new_ex(scep_libctx(), NULL);
+    int ok = st && ctx && X509_STORE_add_cert(st, x) &&
+             X509_STORE_CTX_init(ctx, st, ca->ca, ca->all);
+    if (ok) {
+        X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
+        X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_PARTIAL_CHAIN);
+        X509_VERIFY_PARAM_set_time(vp, scep_now());
+        ok = X509_verify_cert(ctx) == 1;
+    }
+    ERR_clear_error();
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(st);
+    return ok;
+}
+
+/* X6: the pin wins; without a pin, the first fingerprint seen is the reference.
+ * The pin may name the CA certificate or a certificate above it in the chain
+ * GetCACert sent (RFC 8894 2.2: an operator pins the root); never an RA. */
+static scep_rc check_ca_pin(const scep_settings *s, const scep_ca *ca, const char *fpr,
+                            scep_error *e)
 {
     char want[SCEP_FPR_HEX_LEN + 1];
     if (s->ca_pin[0]) {
         if (scep_normalize_fpr(s->ca_pin, strlen(s->ca_pin), want) != SCEP_OK)
             return scep_error_set(e, SCEP_E_INVALID,
                                   "configured CA pin is not a SHA-256 fingerprint");
-        if (strcmp(want, fpr) != 0)
+        if (strcmp(want, fpr) == 0)
+            return SCEP_OK;
+        for (int i = 0; i < sk_X509_num(ca->all); i++) {
+            X509 *x = sk_X509_value(ca->all, i);
+            char got[SCEP_FPR_HEX_LEN + 1];
+            if (x == ca->ca || scep_cert_fpr_hex(x, got) != SCEP_OK || strcmp(got, want))
+                continue;
+            if (issued_under(ca, x)) {
+                char subj[256] = "";
+                X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof subj);
+                scep_log(SCEP_LOG_DEBUG, "CA pin matches %s, above the CA in the chain",
+                         subj);
+                return SCEP_OK;
+            }
             return scep_error_set(e, SCEP_E_CA_FINGERPRINT,
-                                  "CA certificate SHA-256 %s does not match the pin %s",
-                                  fpr, want);
-        return SCEP_OK;
+                                  "the pin %s names a certificate of GetCACert that the "
+                                  "CA certificate (%s) is not issued under",
+                                  want, fpr);
+        }
+        return scep_error_set(e, SCEP_E_CA_FINGERPRINT,
+                              "CA certificate SHA-256 %s does not match the pin %s, nor "
+                              "does any other certificate of GetCACert",
+                              fpr, want);
     }
     if (s->ca_seen[0]) {
         if (scep_normalize_fpr(s->ca_seen, strlen(s->ca_seen), want) != SCEP_OK ||
@@ -219,7 +260,7 @@ scep_rc scep_get_ca(scep_client *c, char fpr[SCEP_FPR_HEX_LEN + 1], char **pem,
         return scep_error_set(e, rc, "CA fingerprint");
     if (fpr)
         memcpy(fpr, got, sizeof got);
-    rc = check_ca_pin(&c->s, got, e);
+    rc = check_ca_pin(&c->s, &c->ca, got, e);
     if (!rc)
         rc = check_ca_times(&c->ca, e);
     if (rc)

@@ -368,6 +368,37 @@ static void test_ca_not_valid_now(void)
     }
 }
 
+/* A client of f with this pin (the fixture's client has none). */
+static void repin(fx *f, X509 *x)
+{
+    CU_ASSERT_EQUAL_FATAL(scep_cert_fpr_hex(x, f->s.ca_pin), SCEP_OK);
+    scep_client_free(f->c);
+    CU_ASSERT_EQUAL_FATAL(scep_client_new(&f->s, &f->c, &f->e), SCEP_OK);
+    scep_client_set_transport(f->c, transport, &f->srv);
+}
+
+/* Issue 9: the pin names the CA (or a certificate above it), never an RA
+ * certificate of the same GetCACert answer. */
+static void test_pin_in_chain(void)
+{
+    fx f;
+    char fpr[SCEP_FPR_HEX_LEN + 1];
+    fx_open(&f, "SCEPStandard", 1); /* GetCACert: CA, RA-enc, RA-sign */
+    repin(&f, f.srv.ca.enc);
+    CU_ASSERT_EQUAL(scep_get_ca(f.c, fpr, NULL, &f.e), SCEP_E_CA_FINGERPRINT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(f.e.text, "not issued under"));
+    repin(&f, f.srv.ca.cert);
+    CU_ASSERT_EQUAL(scep_get_ca(f.c, fpr, NULL, &f.e), SCEP_OK);
+    CU_ASSERT_STRING_EQUAL(fpr, f.s.ca_pin);
+    snprintf(f.s.ca_pin, sizeof f.s.ca_pin, "%064d", 7); /* in no certificate */
+    scep_client_free(f.c);
+    CU_ASSERT_EQUAL_FATAL(scep_client_new(&f.s, &f.c, &f.e), SCEP_OK);
+    scep_client_set_transport(f.c, transport, &f.srv);
+    CU_ASSERT_EQUAL(scep_get_ca(f.c, fpr, NULL, &f.e), SCEP_E_CA_FINGERPRINT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(f.e.text, "nor does any other certificate"));
+    fx_close(&f);
+}
+
 static void test_empty_reply(void)
 {
     fx f;
@@ -395,6 +426,7 @@ int main(void)
                            {"wrong Content-Type", test_content_type},
                            {"GetCACaps connection closed", test_caps_closed},
                            {"certificate from another CA refused", test_issuer_not_the_ca},
+                           {"pin: the CA, not an RA of the chain", test_pin_in_chain},
                            {"CA certificate not valid now", test_ca_not_valid_now},
                            {"transport error", test_transport_error},
                            {"refusals before any request", test_refusals_before_network},
