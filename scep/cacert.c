@@ -190,15 +190,20 @@ static X509 *pick_ca(STACK_OF(X509) *sk)
 }
 
 /* RA certificate issued by ca with key usage `ku`; an RA without a keyUsage
- * extension is the second choice; ca when there is none. */
+ * extension is the second choice; a lone RA is used for both roles whatever
+ * its keyUsage says (RFC 8894 3.5.2: some servers set only one of the two
+ * flags, the client has to ignore them); ca when there is no RA. */
 static X509 *pick_ra(STACK_OF(X509) *sk, X509 *ca, uint32_t ku)
 {
-    X509 *no_ku = NULL;
+    X509 *no_ku = NULL, *lone = NULL;
+    int n_ra = 0;
 
     for (int i = 0; i < sk_X509_num(sk); i++) {
         X509 *r = sk_X509_value(sk, i);
         if (r == ca || is_ca_cert(r) || !issued_by(ca, r))
             continue;
+        n_ra++;
+        lone = r;
         if (!(X509_get_extension_flags(r) & EXFLAG_KUSAGE)) {
             if (!no_ku)
                 no_ku = r;
@@ -207,7 +212,9 @@ static X509 *pick_ra(STACK_OF(X509) *sk, X509 *ca, uint32_t ku)
         if (X509_get_key_usage(r) & ku)
             return r;
     }
-    return no_ku ? no_ku : ca;
+    if (no_ku)
+        return no_ku;
+    return n_ra == 1 ? lone : ca;
 }
 
 scep_rc scep_ca_parse(const unsigned char *der, size_t len, const char *content_type,
@@ -260,6 +267,21 @@ scep_rc scep_ca_parse(const unsigned char *der, size_t len, const char *content_
                             "GetCACert: none of the %d certificates is a CA certificate",
                             sk_X509_num(sk));
         out->all = NULL;
+        goto fail;
+    }
+    /* An RA (a certificate that is not a CA) must be signed by the CA: using
+     * the CA instead would only fail later as "Fail Info 1" or a bad signature. */
+    for (int i = 0; i < sk_X509_num(sk); i++) {
+        X509 *r = sk_X509_value(sk, i);
+        if (r == out->ca || is_ca_cert(r) || issued_by(out->ca, r))
+            continue;
+        char subj[128] = "";
+        X509_NAME_oneline(X509_get_subject_name(r), subj, sizeof subj);
+        rc = scep_error_set(e, SCEP_E_CACERT,
+                            "GetCACert: the RA certificate %s is not signed by the CA",
+                            subj);
+        out->all = NULL;
+        out->ca = NULL;
         goto fail;
     }
     out->enc = pick_ra(sk, out->ca, KU_KEY_ENCIPHERMENT);

@@ -231,15 +231,22 @@ static void test_ca_ra_both_and_fallback(void)
     /* Explicit KU wins over an RA without KU. */
     X509 *c1[] = {c_ca, c_noku, c_both};
     check_roles(c1, 3, c_ca, c_both, c_both);
-    /* Only an encryption RA: signatures come from the CA. */
+    /* A lone RA with only keyEncipherment signs too (RFC 8894 3.5.2: ignore
+     * keyUsage when there is no choice). */
     X509 *c2[] = {c_ca, c_enc};
-    check_roles(c2, 2, NULL, c_enc, c_ca);
+    check_roles(c2, 2, NULL, c_enc, c_enc);
     /* An RA without a keyUsage extension serves both. */
     X509 *c3[] = {c_noku, c_ca};
     check_roles(c3, 2, c_ca, c_noku, c_noku);
-    /* An RA whose signature is not the CA's is ignored. */
+    /* An RA whose signature is not the CA's: a distinct error, no silent
+     * fall-back to the CA. */
     X509 *c4[] = {c_foreign, c_ca};
-    check_roles(c4, 2, c_ca, c_ca, c_ca);
+    scep_ca ca;
+    scep_error e;
+    memset(&e, 0, sizeof e);
+    CU_ASSERT_EQUAL(parse_p7(c4, 2, RA_CT, &ca, &e), SCEP_E_CACERT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "is not signed by the CA"));
+    CU_ASSERT_PTR_NULL(ca.all);
 }
 
 static void test_ca_intermediate(void)
@@ -248,7 +255,7 @@ static void test_ca_intermediate(void)
     scep_error e;
 
     X509 *c1[] = {c_root, c_ra2, c_inter};
-    check_roles(c1, 3, c_inter, c_ra2, c_inter);
+    check_roles(c1, 3, c_inter, c_ra2, c_ra2); /* the lone RA serves both */
     memset(&e, 0, sizeof e);
 
     /* No RA: the leaf-most CA is the one we talk to. */
