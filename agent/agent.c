@@ -64,6 +64,7 @@ void agent_client_settings(scep_settings *s)
     snprintf(s->ca_seen, sizeof s->ca_seen, "%s", g_agent.st.ca_seen);
     snprintf(s->cacert_bundle, sizeof s->cacert_bundle, "%s", g_agent.conf.cacert_bundle);
     snprintf(s->proxy, sizeof s->proxy, "%s", g_agent.conf.proxy);
+    s->require_standard = g_agent.conf.require_standard != 0;
 }
 
 int agent_init(const char *conf_path)

@@ -44,6 +44,7 @@ typedef struct agent_conf {
     char export_dir[PATH_MAX];          /* config copy files (T5) */
     unsigned trap_queue_max;            /* notifications kept while the master is away */
     char default_url[SCEP_URL_MAX + 1]; /* initial server URL before any SET */
+    unsigned require_standard;          /* requireScepStandard yes/no (1/0) */
 } agent_conf;
 
 void agent_conf_defaults(agent_conf *c);

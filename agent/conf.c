@@ -197,6 +197,14 @@ static int parse_line(agent_conf *c, char *line, const char *file, int ln)
         return set_str(c->export_dir, sizeof c->export_dir, val, file, ln, kw);
     if (KW("trapQueueMax"))
         return set_uint(&c->trap_queue_max, val, 0, 10000, file, ln, kw);
+    if (KW("requireScepStandard")) {
+        if (!strcmp(val, "yes") || !strcmp(val, "no")) {
+            c->require_standard = !strcmp(val, "yes");
+            return 0;
+        }
+        snmp_log(LOG_ERR, "%s:%d: requireScepStandard: yes or no\n", file, ln);
+        return -1;
+    }
     if (KW("serverUrl")) {
         if (scep_check_url(val, strlen(val), NULL) != SCEP_OK) {
             snmp_log(LOG_ERR, "%s:%d: serverUrl: not an http(s) URL\n", file, ln);

@@ -471,6 +471,12 @@ static scep_rc caps_and_ca(scep_client *c, unsigned *caps, char fpr[SCEP_FPR_HEX
         *caps = 0;
         rc = SCEP_OK;
     }
+    /* Local config requireScepStandard: no silent fall-back to triple DES /
+     * SHA-1 (a forged or failing GetCACaps must not downgrade anything). */
+    if (!rc && c->s.require_standard && !(*caps & SCEP_CAP_SCEPSTANDARD))
+        rc = scep_error_set(e, SCEP_E_INVALID,
+                            "the server does not announce SCEPStandard in GetCACaps "
+                            "(requireScepStandard is set)");
     if (!rc)
         rc = scep_get_ca(c, fpr, NULL, e);
     return rc;

@@ -140,6 +140,7 @@ typedef struct scep_settings {
     char ca_seen[SCEP_FPR_HEX_LEN + 1]; /* X6: first fingerprint seen (TOFU) */
     char cacert_bundle[4096];           /* X5: CA bundle for HTTPS, "" = system store */
     char proxy[SCEP_URL_MAX + 1];       /* S6: "" = none (local config only) */
+    int require_standard; /* refuse a server whose GetCACaps lacks SCEPStandard */
 } scep_settings;
 
 void scep_settings_init(scep_settings *s); /* defaults: timeout 30, rest empty */

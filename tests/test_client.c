@@ -316,6 +316,34 @@ static void test_caps_http_error(void)
     }
 }
 
+/* requireScepStandard: no downgrade to triple DES / SHA-1, even when
+ * GetCACaps fails; a SCEPStandard server is fine. */
+static void test_require_standard(void)
+{
+    static const struct {
+        const char *caps;
+        int http_error;
+        scep_rc want;
+    } cases[] = {{"DES3\nSHA-1\nPOSTPKIOperation", 0, SCEP_E_INVALID},
+                 {"unused", 1, SCEP_E_INVALID},
+                 {"SCEPStandard", 0, SCEP_OK}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fx f;
+        fx_open(&f, cases[i].caps, 0);
+        f.srv.caps_http_error = cases[i].http_error;
+        f.s.require_standard = 1;
+        scep_client_free(f.c);
+        CU_ASSERT_EQUAL_FATAL(scep_client_new(&f.s, &f.c, &f.e), SCEP_OK);
+        scep_client_set_transport(f.c, transport, &f.srv);
+        CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), cases[i].want);
+        if (cases[i].want != SCEP_OK) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(f.e.text, "SCEPStandard"));
+            CU_ASSERT_EQUAL(f.srv.posts + f.srv.gets, 0); /* no PKIOperation sent */
+        }
+        fx_close(&f);
+    }
+}
+
 /* Issue 9: a certificate issued by another CA is refused, nothing stored. */
 static void test_issuer_not_the_ca(void)
 {
@@ -416,6 +444,7 @@ int main(void)
             {"cancel before any request", test_cancel_before_request},
             {"wrong Content-Type", test_content_type},
             {"certificate from another CA refused", test_issuer_not_the_ca},
+            {"requireScepStandard", test_require_standard},
             {"pin: the CA, not an RA of the chain", test_pin_in_chain},
             {"CA certificate not valid now", test_ca_not_valid_now},
             {"transport error", test_transport_error},

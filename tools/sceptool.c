@@ -61,6 +61,7 @@ static void usage(FILE *f)
         "  --ipsec-policy P   IPsec policy name (with --usage ipsec)\n"
         "  --challenge-file F read the challenge password from F ('-' = stdin)\n"
         "  --replace-usage    on success replace the stored key of the same usage\n"
+        "  --require-standard refuse a server without SCEPStandard in GetCACaps\n"
         "Other:\n"
         "  --out FILE         getca: write the CA/RA certificates (PEM) to FILE\n"
         "  -v, --verbose      log the protocol steps to stderr\n"
@@ -242,7 +243,8 @@ enum {
     O_POLICY,
     O_CHALLENGE,
     O_OUT,
-    O_REPLACE
+    O_REPLACE,
+    O_STANDARD
 };
 
 static int copy_arg(char *dst, size_t n, const char *arg, const char *what)
@@ -289,6 +291,7 @@ static int parse_opts(int argc, char **argv, opts *o)
                                        {"challenge-file", 1, NULL, O_CHALLENGE},
                                        {"out", 1, NULL, O_OUT},
                                        {"replace-usage", 0, NULL, O_REPLACE},
+                                       {"require-standard", 0, NULL, O_STANDARD},
                                        {"verbose", 0, NULL, 'v'},
                                        {"help", 0, NULL, 'h'},
                                        {"version", 0, NULL, 'V'},
@@ -385,6 +388,9 @@ static int parse_opts(int argc, char **argv, opts *o)
             break;
         case O_REPLACE:
             o->replace_usage = 1;
+            break;
+        case O_STANDARD:
+            o->s.require_standard = 1;
             break;
         case 'v':
             o->verbose = 1;

@@ -105,6 +105,9 @@ run "invalid --port" 2 "$T" --url "$SCEP_URL" --port 70000 getcaps
 run "invalid --hash" 2 "$T" --url "$SCEP_URL" --hash md5 getcaps
 run "unknown option is a usage error" 1 "$T" --url "$SCEP_URL" --frobnicate getcaps
 run "URL with a #fragment" 2 "$T" --url "$SCEP_URL#x" getcaps
+# The Debian scepserver announces SCEPStandard: --require-standard enrolls.
+run "enroll --require-standard (SCEPStandard announced)" 0 "$T" --url "$SCEP_URL" $S \
+    --name std1 --cn std1.example --challenge-file "$w/challenge" --require-standard enroll
 
 # PENDING then poll, with the fault server.
 "$FAULTSRV" -p 0 -m pending:2 >"$w/fault.out" 2>"$w/fault.err" &
@@ -122,6 +125,29 @@ expect "pending: transaction saved" "$w/err" "transactionID [0-9a-f]\{64\}"
 run "poll: still pending" 5 "$T" $F $S --name pend poll
 run "poll: issued" 0 "$T" $F $S --name pend poll
 expect "poll: key stored" "$w/out" "name: pend"
+kill "$fpid" 2>/dev/null
+wait "$fpid" 2>/dev/null
+
+# A server that offers only triple DES and SHA-1: --require-standard refuses it
+# before any PKIOperation.
+"$FAULTSRV" -p 0 -c "DES3 SHA-1 POSTPKIOperation" >"$w/fault2.out" 2>"$w/fault2.err" &
+fpid=$!
+i=0
+while ! grep -q '^PORT ' "$w/fault2.out" && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+fport=$(sed -n 's/^PORT //p' "$w/fault2.out")
+run "enroll --require-standard, no SCEPStandard: refused" 2 "$T" \
+    --url "http://127.0.0.1:$fport/scep" $S --name old1 --cn old1.example \
+    --challenge-file "$w/challenge" --require-standard enroll
+expect "  the reason names SCEPStandard" "$w/err" "SCEPStandard"
+sl_n=$(grep -c 'PKIOperation' "$w/fault2.err")
+if [ "$sl_n" = 0 ]; then
+    tl_pass "  no PKIOperation was sent"
+else
+    tl_fail "  no PKIOperation was sent" "$sl_n"
+fi
 kill "$fpid" 2>/dev/null
 wait "$fpid" 2>/dev/null
 
