@@ -522,9 +522,14 @@ scep_rc scep_enroll(scep_client *c, scep_keystore *ks, const scep_params *p,
     rc = caps_and_ca(c, &caps, r->ca_fpr, e);
     if (rc)
         return rc;
-    if (o->renew_name && !(caps & SCEP_CAP_RENEWAL))
-        return scep_error_set(e, SCEP_E_NO_RENEWAL,
-                              "the server does not advertise Renewal");
+    /* B1, RFC 8894 2.3: a renewal is a RenewalReq where the server offers
+     * Renewal, else a PKCSReq signed with the current certificate all the same. */
+    int renewal = o->renew_name && (caps & SCEP_CAP_RENEWAL);
+    if (o->renew_name && !renewal)
+        scep_log(SCEP_LOG_INFO,
+                 "no Renewal at the server: PKCSReq signed with the "
+                 "certificate of \"%s\"",
+                 o->renew_name);
 
     EVP_PKEY *key = NULL, *old_key = NULL;
     X509 *old_cert = NULL, *self = NULL;
@@ -546,7 +551,7 @@ scep_rc scep_enroll(scep_client *c, scep_keystore *ks, const scep_params *p,
         rc = scep_keystore_load(ks, o->renew_name, &old_key, &old_cert, e);
         if (rc)
             goto out;
-        x.type = SCEP_MSG_RENEWALREQ;
+        x.type = renewal ? SCEP_MSG_RENEWALREQ : SCEP_MSG_PKCSREQ;
         x.signer_cert = old_cert;
         x.signer_key = old_key;
     } else {

@@ -278,15 +278,6 @@ static void job_run(void *arg, volatile int *cancel)
                                   .renew_name =
                                       j->req.renew_name[0] ? j->req.renew_name : NULL};
             j->rc = scep_enroll(c, j->r->ks, &j->req.p, &o, &j->res, &j->err);
-            if (j->rc == SCEP_E_NO_RENEWAL && o.renew_name) {
-                /* B1: RenewalReq only where the server offers it */
-                scep_log(SCEP_LOG_INFO, "key \"%s\": no Renewal at the server: PKCSReq",
-                         o.renew_name);
-                o.replace_usage = 1;
-                o.renew_name = NULL;
-                scep_error_clear(&j->err);
-                j->rc = scep_enroll(c, j->r->ks, &j->req.p, &o, &j->res, &j->err);
-            }
         }
     }
     scep_client_free(c);

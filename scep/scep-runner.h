@@ -84,11 +84,10 @@ typedef struct scep_run_req {
     scep_settings s;                  /* server settings, pin, TOFU reference */
     int replace_usage;                /* A6: replace the key of the same usage on success */
     char store_as[SCEP_NAME_MAX + 1]; /* A6 off: store under this name ("" = p.name) */
-    char renew_name[SCEP_NAME_MAX + 1]; /* B1: renew this stored key with a RenewalReq
-                                           signed by its certificate, replacing it;
-                                           a server without Renewal gets a PKCSReq
-                                           that replaces the key of the usage
-                                           ("" = enroll) */
+    char renew_name[SCEP_NAME_MAX + 1]; /* B1: renew this stored key: a request
+                                           signed by its certificate (RenewalReq, or
+                                           PKCSReq where the server has no Renewal)
+                                           that replaces it ("" = enroll) */
     int run_restart;                    /* run the restart command after success */
     uint32_t hist_index;                /* 0: add a new row; else the Waiting row to use */
     scep_transport_fn transport;        /* NULL: libcurl (tests inject one) */

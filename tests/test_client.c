@@ -212,10 +212,20 @@ static void test_no_renewal_cap(void)
     fx f;
     fx_open(&f, "POSTPKIOperation\nSHA-256\nAES", 0);
     CU_ASSERT_EQUAL_FATAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
-    int posts = f.srv.posts;
+    EVP_PKEY *old_key = NULL;
+    X509 *old_cert = NULL;
+    CU_ASSERT_EQUAL_FATAL(scep_keystore_load(f.ks, "k1", &old_key, &old_cert, &f.e),
+                          SCEP_OK);
+    /* B1, RFC 8894 2.3: no Renewal offered: a PKCSReq, still signed with the
+     * current certificate (not a self-signed one) */
     scep_enroll_opts o = {.renew_name = "k1"};
-    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, &o, &f.r, &f.e), SCEP_E_NO_RENEWAL);
-    CU_ASSERT_EQUAL(f.srv.posts, posts);
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, &o, &f.r, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL(f.srv.last.type, SCEPSRV_PKCSREQ);
+    CU_ASSERT_EQUAL(f.r.msg_type, SCEP_MSG_PKCSREQ);
+    CU_ASSERT_EQUAL(X509_cmp(f.srv.last.signer, old_cert), 0);
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 1); /* replaced in place */
+    EVP_PKEY_free(old_key);
+    X509_free(old_cert);
     fx_close(&f);
 }
 
