@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #define SFX_KEY      SCEP_KS_KEY
@@ -199,7 +200,13 @@ static scep_rc scan(scep_keystore *ks, int cleanup, scep_error *e)
     uint32_t last = ks->last_index;
     scep_rc rc;
 
-    rc = scep_ks_scan(ks->dir, cleanup, &last, &keys, &n, e);
+    /* Orphans are removed only while no other process writes here: one
+     * whose store is half-done holds the lock shared (sceptool --store). */
+    int lk = cleanup ? scep_ks_flock(ks, LOCK_EX | LOCK_NB) : -1;
+    if (cleanup && lk < 0)
+        scep_log(SCEP_LOG_DEBUG, "key store: in use by another process, no clean-up now");
+    rc = scep_ks_scan(ks->dir, cleanup && lk >= 0, &last, &keys, &n, e);
+    scep_ks_funlock(lk);
     if (rc)
         return rc;
     byname = malloc((n ? n : 1) * sizeof *byname);
@@ -381,7 +388,7 @@ scep_rc scep_keystore_get(scep_keystore *ks, const char *name, scep_keyinfo *out
     return rc;
 }
 
-scep_rc scep_keystore_delete(scep_keystore *ks, const char *name, scep_error *e)
+static scep_rc delete_files(scep_keystore *ks, const char *name, scep_error *e)
 {
     char path[PATH_MAX];
     scep_keyinfo *k;
@@ -650,9 +657,9 @@ static scep_rc write_files(const scep_keystore *ks, const char *name, const char
     return SCEP_OK;
 }
 
-scep_rc scep_keystore_store(scep_keystore *ks, const char *name, EVP_PKEY *key, X509 *cert,
-                            STACK_OF(X509) *chain, scep_usage usage, const char *policy,
-                            const char *replace, scep_keyinfo *out, scep_error *e)
+static scep_rc store_files(scep_keystore *ks, const char *name, EVP_PKEY *key, X509 *cert,
+                           STACK_OF(X509) *chain, scep_usage usage, const char *policy,
+                           const char *replace, scep_keyinfo *out, scep_error *e)
 {
     char *key_pem = NULL, *crt_pem = NULL, *chain_pem = NULL, meta[1024];
     size_t key_len = 0, crt_len = 0, chain_len = 0;
@@ -768,5 +775,48 @@ out:
     free(key_pem);
     free(crt_pem);
     free(chain_pem);
+    return rc;
+}
+
+/* ---- sharing the directory with other processes (sceptool --store) ------- */
+
+int scep_ks_flock(const scep_keystore *ks, int op)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", ks->dir, KS_LOCK_FILE);
+    /* A descriptor of its own for every operation: flock() is per open file,
+     * so two threads of one process holding the same one would share a lock
+     * (and one's unlock would drop the other's). */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, op) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void scep_ks_funlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the lock */
+}
+
+scep_rc scep_keystore_store(scep_keystore *ks, const char *name, EVP_PKEY *key, X509 *cert,
+                            STACK_OF(X509) *chain, scep_usage usage, const char *policy,
+                            const char *replace, scep_keyinfo *out, scep_error *e)
+{
+    int lk = scep_ks_flock(ks, LOCK_SH); /* half-written files: no clean-up meanwhile */
+    scep_rc rc = store_files(ks, name, key, cert, chain, usage, policy, replace, out, e);
+    scep_ks_funlock(lk);
+    return rc;
+}
+
+scep_rc scep_keystore_delete(scep_keystore *ks, const char *name, scep_error *e)
+{
+    int lk = scep_ks_flock(ks, LOCK_SH);
+    scep_rc rc = delete_files(ks, name, e);
+    scep_ks_funlock(lk);
     return rc;
 }

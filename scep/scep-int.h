@@ -126,6 +126,15 @@ scep_rc scep_certrep_parse(const unsigned char *der, size_t len, X509 *signer,
                            scep_certrep *out, scep_error *e);
 void scep_certrep_clear(scep_certrep *r);
 
+/* ---- Key store shared between processes (keystore.c) -------------------- */
+/* The lock file in the store directory. Writers (store, delete, pending
+ * transactions) hold it LOCK_SH while their files are half-written; the
+ * clean-up of orphans takes it LOCK_EX | LOCK_NB and skips when it cannot. */
+#define KS_LOCK_FILE ".lock"
+/* flock(op) on a fresh descriptor of the lock file; -1 when it cannot be had. */
+int scep_ks_flock(const scep_keystore *ks, int op);
+void scep_ks_funlock(int fd);
+
 /* ---- Key store internals (keystore.c) ----------------------------------- */
 /* Store key + cert (+ chain) under name atomically (meta renamed last).
  * Capacity is checked again here. If replace is non-NULL that key is removed

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,7 +80,7 @@ static int copy_field(char *dst, size_t size, const char *val)
     return 0;
 }
 
-scep_rc scep_txn_save(scep_keystore *ks, const scep_txn *t, EVP_PKEY *key, scep_error *e)
+static scep_rc txn_save(scep_keystore *ks, const scep_txn *t, EVP_PKEY *key, scep_error *e)
 {
     char dir[PATH_MAX], kpath[PATH_MAX], tpath[PATH_MAX], *pem = NULL, *txt = NULL;
     const char *usage, *hash;
@@ -247,7 +248,7 @@ out:
     return rc;
 }
 
-scep_rc scep_txn_delete(scep_keystore *ks, const char *name, scep_error *e)
+static scep_rc txn_delete(scep_keystore *ks, const char *name, scep_error *e)
 {
     char kpath[PATH_MAX], tpath[PATH_MAX], dir[PATH_MAX];
     int had_txn, had_key;
@@ -282,4 +283,20 @@ int scep_pending_exists(scep_keystore *ks, const char *name)
 scep_rc scep_pending_drop(scep_keystore *ks, const char *name, scep_error *e)
 {
     return scep_txn_delete(ks, name, e);
+}
+
+scep_rc scep_txn_save(scep_keystore *ks, const scep_txn *t, EVP_PKEY *key, scep_error *e)
+{
+    int lk = scep_ks_flock(ks, LOCK_SH); /* see KS_LOCK_FILE */
+    scep_rc rc = txn_save(ks, t, key, e);
+    scep_ks_funlock(lk);
+    return rc;
+}
+
+scep_rc scep_txn_delete(scep_keystore *ks, const char *name, scep_error *e)
+{
+    int lk = scep_ks_flock(ks, LOCK_SH);
+    scep_rc rc = txn_delete(ks, name, e);
+    scep_ks_funlock(lk);
+    return rc;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 
 static void test_txn(void)
 {
@@ -233,6 +234,38 @@ static void test_duplicate_index(void)
     free(base);
 }
 
+/* Issue 9: the store shared with another process (sceptool --store). What a
+ * half-done store of the other process looks like is not cleaned up while it
+ * holds the store's lock; once it lets go, the next clean-up removes it. Two
+ * instances stand for the two processes (flock is per open file). */
+static void test_shared_with_other_process(void)
+{
+    char *base, dir[PATH_MAX];
+    scep_keystore *ks = ksfix_fresh(10, &base, dir, sizeof dir);
+    scep_error e;
+    scep_error_clear(&e);
+
+    int other = scep_ks_flock(ks, LOCK_SH); /* "sceptool" is writing b */
+    CU_ASSERT_FATAL(other >= 0);
+    tu_write_text(dir, "b.key", "half written");
+    tu_write_text(dir, "b.crt.tmpAbCdEf", "half written");
+    scep_keystore *ks2 = NULL; /* the agent starts meanwhile */
+    CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 10, &ks2, &e), SCEP_OK);
+    CU_ASSERT_TRUE(tu_file_exists(dir, "b.key"));
+    CU_ASSERT_TRUE(tu_file_exists(dir, "b.crt.tmpAbCdEf"));
+    CU_ASSERT_EQUAL(scep_keystore_reload(ks2, &e), SCEP_OK); /* a SIGHUP: the same */
+    CU_ASSERT_TRUE(tu_file_exists(dir, "b.key"));
+    scep_ks_funlock(other); /* the other process is gone, b never committed */
+    CU_ASSERT_EQUAL(scep_keystore_reload(ks2, &e), SCEP_OK);
+    CU_ASSERT_FALSE(tu_file_exists(dir, "b.key"));
+    CU_ASSERT_FALSE(tu_file_exists(dir, "b.crt.tmpAbCdEf"));
+    CU_ASSERT_EQUAL(tu_file_mode(dir, ".lock"), 0600);
+    scep_keystore_close(ks2);
+    scep_keystore_close(ks);
+    tu_rmtree(base);
+    free(base);
+}
+
 int main(void)
 {
     return tu_run_fixture(
@@ -240,6 +273,7 @@ int main(void)
         (tu_case[]){{"pending transactions", test_txn},
                     {"orphans, temp files, roll-forward", test_orphans},
                     {"duplicate index, corrupt meta", test_duplicate_index},
+                    {"store shared with another process", test_shared_with_other_process},
                     {NULL, NULL}},
         ksfix_init, ksfix_cleanup);
 }
