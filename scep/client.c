@@ -343,6 +343,20 @@ static scep_rc run_exchange(scep_client *c, exchange *x, scep_certrep *rep, scep
         return rc;
     rc = scep_certrep_parse(resp.body, resp.body_len, c->ca.sig, m.sender_nonce, x->tid,
                             x->signer_key, x->signer_cert, x->new_key, rep, e);
+    if (rc == SCEP_E_BAD_SIGNATURE && c->ca.sig != c->ca.ca) {
+        /* The RA was picked by keyUsage, which RFC 8894 3.5.2 says may be
+         * unreliable (a lone RA serves both roles): a CertRep signed by the
+         * CA itself is as genuine. */
+        scep_error e2;
+        scep_error_clear(&e2);
+        if (scep_certrep_parse(resp.body, resp.body_len, c->ca.ca, m.sender_nonce, x->tid,
+                               x->signer_key, x->signer_cert, x->new_key, rep,
+                               &e2) == SCEP_OK) {
+            scep_log(SCEP_LOG_INFO, "CertRep signed by the CA, not the RA");
+            scep_error_clear(e);
+            rc = SCEP_OK;
+        }
+    }
     scep_http_resp_free(&resp);
     if (rc)
         return rc;

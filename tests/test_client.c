@@ -25,6 +25,7 @@ typedef struct server {
     int caps_http_error; /* GetCACaps answers HTTP 404 */
     int caps_closed;     /* GetCACaps: the connection closes without an answer */
     scepsrv_ca *issuer;  /* issue with this CA instead (signed CertRep by ca) */
+    int sign_with_ca;    /* CertReps signed by the CA even when it has an RA */
     int empty_reply;     /* PKIOperation answers 200 with no body */
 } server;
 
@@ -39,6 +40,10 @@ static scep_rc answer(server *srv, const unsigned char *der, size_t len,
                                                      srv->last.csr)
                                  : NULL;
     scepsrv_reply rep = {.status = SCEPSRV_SUCCESS, .issued = issued};
+    if (srv->sign_with_ca) {
+        rep.sign_cert = srv->ca.cert;
+        rep.sign_key = srv->ca.key;
+    }
     unsigned char *out = NULL;
     size_t outlen = 0;
     int rc = scepsrv_certrep(&srv->ca, &srv->last, &rep, &out, &outlen, err, sizeof err);
@@ -397,6 +402,18 @@ static void test_ca_not_valid_now(void)
     }
 }
 
+/* RFC 8894 3.5.2: with an RA, a CertRep signed by the CA itself is accepted
+ * too (the RA's keyUsage decided which one we expected). */
+static void test_certrep_signed_by_ca(void)
+{
+    fx f;
+    fx_open(&f, "SCEPStandard", 1);
+    f.srv.sign_with_ca = 1;
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 1);
+    fx_close(&f);
+}
+
 /* A client of f with this pin (the fixture's client has none). */
 static void repin(fx *f, X509 *x)
 {
@@ -455,6 +472,7 @@ int main(void)
             {"wrong Content-Type", test_content_type},
             {"certificate from another CA refused", test_issuer_not_the_ca},
             {"requireScepStandard", test_require_standard},
+            {"RA present, CertRep signed by the CA", test_certrep_signed_by_ca},
             {"pin: the CA, not an RA of the chain", test_pin_in_chain},
             {"CA certificate not valid now", test_ca_not_valid_now},
             {"transport error", test_transport_error},
