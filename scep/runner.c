@@ -40,6 +40,8 @@ typedef struct run_job {
 } run_job;
 
 typedef struct restart_job {
+    scep_runner *r;
+    time_t queued;
     char cmd[SCEP_CMD_MAX];
     unsigned timeout;
     char why[64];
@@ -465,13 +467,38 @@ static void restart_run(void *arg, volatile int *cancel)
 static void restart_done(void *arg, int cancelled)
 {
     restart_job *rj = arg;
-    (void)cancelled;
     if (!rj->ran)
         scep_log(SCEP_LOG_WARNING, "restart command (%s) not run: agent shutdown", rj->why);
     else if (rj->rc)
         scep_log(SCEP_LOG_ERR, "restart command (%s) failed: %s", rj->why, rj->err.text);
     else
         scep_log(SCEP_LOG_NOTICE, "restart command (%s) done", rj->why);
+    if (rj->ran && rj->rc) {
+        /* Recorded where an operator looks: a history row (no key name,
+         * Error, restartCommandFailed) and the failed event (scepcEnrollFailed). */
+        scep_runner *r = rj->r;
+        scep_hist_entry *row = scep_history_add(r->hist, "", SCEP_SRC_MANUAL,
+                                                SCEP_HIST_INPROGRESS, rj->queued);
+        scep_error err;
+        scep_error_clear(&err);
+        scep_error_set(&err, SCEP_E_COMMAND, "restart command (%s): %s", rj->why,
+                       rj->err.text);
+        scep_history_finish(row, &err, scep_now());
+        save_history(r);
+        if (r->fn) {
+            scep_enroll_result none;
+            memset(&none, 0, sizeof none);
+            scep_run_event ev = {.type = SCEP_EV_COMMAND_FAILED,
+                                 .source = SCEP_SRC_MANUAL,
+                                 .hist_index = row->index,
+                                 .name = "",
+                                 .ran = 1,
+                                 .res = &none,
+                                 .err = &err,
+                                 .shutdown = cancelled != 0};
+            r->fn(r->ctx, &ev);
+        }
+    }
     free(rj);
 }
 
@@ -483,6 +510,8 @@ scep_rc scep_runner_restart(scep_runner *r, const char *why, scep_error *e)
     restart_job *rj = calloc(1, sizeof *rj);
     if (!rj)
         return scep_error_set(e, SCEP_E_NOMEM, "restart: out of memory");
+    rj->r = r;
+    rj->queued = scep_now();
     snprintf(rj->cmd, sizeof rj->cmd, "%s", r->conf.restart_cmd);
     snprintf(rj->why, sizeof rj->why, "%s", why);
     rj->timeout = r->conf.cmd_timeout;

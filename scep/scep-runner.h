@@ -118,7 +118,9 @@ unsigned scep_runner_outstanding(const scep_runner *r);
 uint32_t scep_runner_add_waiting(scep_runner *r, const char *name, scep_hist_source src,
                                  time_t when);
 /* Run the restart command of the configuration off this thread (M9, on
- * demand). SCEP_E_INVALID when none is configured. The outcome is logged. */
+ * demand). SCEP_E_INVALID when none is configured. The outcome is logged; a
+ * failure is also a history row (no key name, Error, SCEP_E_COMMAND) and a
+ * SCEP_EV_COMMAND_FAILED event for it. */
 scep_rc scep_runner_restart(scep_runner *r, const char *why, scep_error *e);
 
 /* "manual" / "automatic". */

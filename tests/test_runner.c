@@ -426,7 +426,27 @@ static void test_restart_on_demand(void)
         scep_jobq_dispatch(f.jobs);
     }
     CU_ASSERT_TRUE(tu_file_exists(f.dir, "restarted"));
+    CU_ASSERT_EQUAL(scep_history_count(f.hist), 0); /* a success leaves no row */
+    CU_ASSERT_EQUAL(f.log.n, 0);
     scep_runner_conf c = *scep_runner_get_conf(f.r);
+    /* issue 9: a failing restart is recorded: a row and the failed event */
+    snprintf(c.restart_cmd, sizeof c.restart_cmd, "/bin/false");
+    scep_runner_set_conf(f.r, &c);
+    CU_ASSERT_EQUAL(scep_runner_restart(f.r, "test", &f.e), SCEP_OK);
+    for (int i = 0; i < 600 && scep_jobq_pending(f.jobs) > 0; i++) {
+        struct pollfd p = {.fd = scep_jobq_fd(f.jobs), .events = POLLIN};
+        poll(&p, 1, 100);
+        scep_jobq_dispatch(f.jobs);
+    }
+    CU_ASSERT_EQUAL_FATAL(scep_history_count(f.hist), 1);
+    scep_hist_entry *row = scep_history_at(f.hist, 0);
+    CU_ASSERT_EQUAL(row->state, SCEP_HIST_ERROR);
+    CU_ASSERT_EQUAL(row->code, SCEP_E_COMMAND);
+    CU_ASSERT_STRING_EQUAL(row->name, "");
+    CU_ASSERT_PTR_NOT_NULL(strstr(row->text, "restart command (test)"));
+    CU_ASSERT_EQUAL(f.log.n, 1);
+    CU_ASSERT_EQUAL(f.log.ev[0].type, SCEP_EV_COMMAND_FAILED);
+    CU_ASSERT_EQUAL(f.log.ev[0].hist_index, row->index);
     c.restart_cmd[0] = 0;
     scep_runner_set_conf(f.r, &c);
     CU_ASSERT_EQUAL(scep_runner_restart(f.r, "test", &f.e), SCEP_E_INVALID);
