@@ -86,7 +86,14 @@ sl_eq "SIGHUP: hook of usage tls gone (scepcKeyHookConfigured false)" \
 echo "thisIsNoKeyword 1" >>"$HOOK_DIR/agent.conf"
 sed -i 's/^keyStoreCapacity 7$/keyStoreCapacity 3/' "$HOOK_DIR/agent.conf"
 kill -HUP "$SL_AGENT_PID"
-sleep 1
+# Wait for the agent's word that it refused the file (not a fixed sleep).
+_left=50
+while [ "$_left" -gt 0 ] && ! grep -q "SIGHUP: .* not applied" "$HOOK_DIR/agent.log"; do
+    sleep 0.1
+    _left=$((_left - 1))
+done
+sl_match "SIGHUP with a broken config: refused, logged" "$(cat "$HOOK_DIR/agent.log")" \
+    "*SIGHUP: * not applied, the previous configuration stays*"
 if tl_alive "$SL_AGENT_PID"; then
     tl_pass "SIGHUP with a broken config: still running"
 else
