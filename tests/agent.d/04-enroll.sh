@@ -138,7 +138,14 @@ sl_trap_mark
 sl_enroll web2 web2.example.com "$SCEP_CHALLENGE" >/dev/null
 hi=$(sl_get "$SL_REQ.13.0")
 sl_eq "web2 completed" "$(sl_wait_hist "$hi" 30)" 4
-sleep 1
+# A later notification (a refused request; failed(2) is on) is the sentinel:
+# once it arrived, a scepcCertObtained for web2 would have arrived before it.
+sl_enroll sent1 sent1.example.com wrong-challenge-1 >/dev/null
+if sl_trap_wait 30 "$TRAPOID.3~" >/dev/null; then
+    tl_pass "sentinel scepcEnrollFailed received"
+else
+    tl_fail "sentinel scepcEnrollFailed received"
+fi
 sl_eq "no scepcCertObtained with the bit cleared" "$(sl_traps_since | grep -c "$TRAPOID.4~")" 0
 r=$(sl_set_err "$SL_NOTIFY" x D8)
 sl_eq "clear the failed bit (obtained on again)" "$r" noError
