@@ -177,6 +177,10 @@ void agent_enroll_init(void)
         return;
     }
     scep_runner_set_conf(g_agent.runner, &g_agent.conf.run);
+    /* A request cut off after its certificate was stored finishes now. */
+    unsigned n = scep_runner_recover(g_agent.runner);
+    if (n)
+        snmp_log(LOG_NOTICE, "%u interrupted request(s) finished\n", n);
 }
 
 void agent_enroll_queue_manual(const agent_manual *m)

@@ -246,7 +246,7 @@ static scep_rc load(scep_history *h, scep_error *e)
         if (r->state == SCEP_HIST_INPROGRESS) {
             scep_error ie;
             scep_error_clear(&ie);
-            scep_error_set(&ie, SCEP_E_CANCELLED, "interrupted by an agent restart");
+            scep_error_set(&ie, SCEP_E_CANCELLED, "%s", SCEP_HIST_INTERRUPTED);
             scep_history_finish(r, &ie, scep_now());
         }
     }

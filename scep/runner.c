@@ -391,6 +391,61 @@ static void job_done(void *arg, int cancelled)
     free_job(j);
 }
 
+/* ---- a manual request cut off by a crash after its key was stored -------- */
+
+static void recover_run(void *arg, volatile int *cancel)
+{
+    run_job *j = arg;
+    j->ran = 1;
+    j->rc = SCEP_OK;
+    run_hooks(j, cancel); /* install copy, reload and restart commands */
+}
+
+unsigned scep_runner_recover(scep_runner *r)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < scep_history_count(r->hist); i++) {
+        scep_hist_entry *row = scep_history_at(r->hist, i);
+        scep_keyinfo k;
+        if (row->source != SCEP_SRC_MANUAL || row->state != SCEP_HIST_ERROR ||
+            row->code != SCEP_E_CANCELLED || !strstr(row->text, SCEP_HIST_INTERRUPTED) ||
+            !row->name[0] || scep_runner_busy(r, row->name) ||
+            scep_keystore_get(r->ks, row->name, &k, NULL) != SCEP_OK || !k.has_cert ||
+            k.created < row->requested)
+            continue;
+        /* Its certificate was stored: finish it as it would have finished. */
+        run_job *j = calloc(1, sizeof *j);
+        if (!j)
+            break;
+        j->r = r;
+        j->hist_index = row->index;
+        j->req.source = SCEP_SRC_MANUAL;
+        snprintf(j->req.p.name, sizeof j->req.p.name, "%s", row->name);
+        j->req.run_restart = 1; /* as a manual request does (M9) */
+        j->conf = r->conf;
+        j->res.key = k;
+        j->res.polls = row->polls;
+        row->state = SCEP_HIST_INPROGRESS;
+        row->code = SCEP_OK;
+        row->text[0] = 0;
+        row->completed = 0;
+        if (scep_jobq_submit(r->jobs, recover_run, job_done, j) != SCEP_OK) {
+            free_job(j);
+            break;
+        }
+        j->next = r->outstanding;
+        r->outstanding = j;
+        scep_log(SCEP_LOG_NOTICE,
+                 "manual request %u for \"%s\": its certificate was stored before the "
+                 "agent stopped; finishing it",
+                 (unsigned)row->index, row->name);
+        n++;
+    }
+    if (n)
+        save_history(r);
+    return n;
+}
+
 static void fail_row(scep_runner *r, scep_hist_entry *row, const char *why)
 {
     scep_error e;

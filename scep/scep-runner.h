@@ -123,6 +123,12 @@ uint32_t scep_runner_add_waiting(scep_runner *r, const char *name, scep_hist_sou
  * SCEP_EV_COMMAND_FAILED event for it. */
 scep_rc scep_runner_restart(scep_runner *r, const char *why, scep_error *e);
 
+/* At start: a manual request the agent was stopped in (kill -9) after its
+ * key and certificate were stored (row cancelled by the history load, the
+ * key created after the request) is finished: row Completed, install copy
+ * and commands run, OBTAINED raised. Returns how many. */
+unsigned scep_runner_recover(scep_runner *r);
+
 /* "manual" / "automatic". */
 const char *scep_source_name(scep_hist_source src);
 

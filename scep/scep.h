@@ -408,6 +408,8 @@ scep_rc scep_fsync_dir(const char *dir, scep_error *e);
 /* Request history (T2-T4): the last N transactions, persisted.             */
 /* ------------------------------------------------------------------------ */
 #define SCEP_HISTORY_MAX 20
+/* The text of a row left in progress by a crash or restart (history load). */
+#define SCEP_HIST_INTERRUPTED "interrupted by an agent restart"
 typedef enum scep_hist_state {
     SCEP_HIST_WAITING = 1,
     SCEP_HIST_INPROGRESS = 2,
