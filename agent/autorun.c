@@ -396,6 +396,7 @@ void agent_autorun_init(void)
     scep_sched_cfg c;
     cfg_of(&c);
     time_t now = scep_now();
+    int in_flight = R.st.running && R.st.kind != SCEP_SCHED_KIND_NONE;
     scep_sched_restart(&c, &R.st, now);
     /* A run that was going on: its row, cancelled by the history load,
      * stays the run's row (T2: one row per transaction, B2). */
@@ -406,6 +407,19 @@ void agent_autorun_init(void)
         row->state = SCEP_HIST_INPROGRESS;
         row->completed = 0;
         save_history();
+        /* Issue 9 item 7: the try in flight stored its certificate before
+         * the agent stopped: finish it (install copy, commands, OBTAINED
+         * and the schedule's success) instead of enrolling again. */
+        if (in_flight &&
+            scep_runner_recover_auto(g_agent.runner, row->index, g_agent.st.autoreq.p.usage,
+                                     g_agent.st.autoreq.restart)) {
+            R.st.running = 1;
+            R.st.retry_at = 0;
+            snmp_log(LOG_NOTICE,
+                     "automatic request row %u: certificate stored before the restart; "
+                     "finishing the run\n",
+                     (unsigned)row->index);
+        }
     } else if (R.st.kind == SCEP_SCHED_KIND_NONE) {
         R.st.run_tag = 0;
     }

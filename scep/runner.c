@@ -401,6 +401,40 @@ static void recover_run(void *arg, volatile int *cancel)
     run_hooks(j, cancel); /* install copy, reload and restart commands */
 }
 
+/* Finish `row` as the job of `k` would have finished: In progress again,
+ * then the commands off this thread and job_done (Completed, OBTAINED). */
+static int recover_row(scep_runner *r, scep_hist_entry *row, const scep_keyinfo *k,
+                       const char *req_name, scep_hist_source src, int run_restart)
+{
+    run_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return 0;
+    j->r = r;
+    j->hist_index = row->index;
+    j->req.source = src;
+    snprintf(j->req.p.name, sizeof j->req.p.name, "%s", req_name);
+    j->req.run_restart = run_restart;
+    j->conf = r->conf;
+    j->res.key = *k;
+    j->res.polls = row->polls;
+    row->state = SCEP_HIST_INPROGRESS;
+    row->code = SCEP_OK;
+    row->text[0] = 0;
+    row->completed = 0;
+    if (scep_jobq_submit(r->jobs, recover_run, job_done, j) != SCEP_OK) {
+        free_job(j);
+        return 0;
+    }
+    j->next = r->outstanding;
+    r->outstanding = j;
+    scep_log(SCEP_LOG_NOTICE,
+             "%s request %u for \"%s\": its certificate (key \"%s\") was stored before "
+             "the agent stopped; finishing it",
+             scep_source_name(src), (unsigned)row->index, req_name, k->name);
+    save_history(r);
+    return 1;
+}
+
 unsigned scep_runner_recover(scep_runner *r)
 {
     unsigned n = 0;
@@ -413,37 +447,57 @@ unsigned scep_runner_recover(scep_runner *r)
             scep_keystore_get(r->ks, row->name, &k, NULL) != SCEP_OK || !k.has_cert ||
             k.created < row->requested)
             continue;
-        /* Its certificate was stored: finish it as it would have finished. */
-        run_job *j = calloc(1, sizeof *j);
-        if (!j)
+        /* Its certificate was stored: finish it as it would have finished
+         * (M9: a manual request runs the restart command too). */
+        if (!recover_row(r, row, &k, row->name, SCEP_SRC_MANUAL, 1))
             break;
-        j->r = r;
-        j->hist_index = row->index;
-        j->req.source = SCEP_SRC_MANUAL;
-        snprintf(j->req.p.name, sizeof j->req.p.name, "%s", row->name);
-        j->req.run_restart = 1; /* as a manual request does (M9) */
-        j->conf = r->conf;
-        j->res.key = k;
-        j->res.polls = row->polls;
-        row->state = SCEP_HIST_INPROGRESS;
-        row->code = SCEP_OK;
-        row->text[0] = 0;
-        row->completed = 0;
-        if (scep_jobq_submit(r->jobs, recover_run, job_done, j) != SCEP_OK) {
-            free_job(j);
-            break;
-        }
-        j->next = r->outstanding;
-        r->outstanding = j;
-        scep_log(SCEP_LOG_NOTICE,
-                 "manual request %u for \"%s\": its certificate was stored before the "
-                 "agent stopped; finishing it",
-                 (unsigned)row->index, row->name);
         n++;
     }
-    if (n)
-        save_history(r);
     return n;
+}
+
+/* "<name>" or "<name>-<digits>": the names an automatic run stores under. */
+static int auto_name_of(const char *key, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(key, name, n) != 0)
+        return 0;
+    if (key[n] == 0)
+        return 1;
+    if (key[n] != '-' || !key[n + 1])
+        return 0;
+    for (const char *p = key + n + 1; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+int scep_runner_recover_auto(scep_runner *r, uint32_t hist_index, scep_usage usage,
+                             int run_restart)
+{
+    scep_hist_entry *row = scep_history_find(r->hist, hist_index);
+    if (!row || row->source != SCEP_SRC_AUTO || row->state == SCEP_HIST_COMPLETED ||
+        !row->name[0] || scep_runner_busy(r, row->name))
+        return 0;
+    scep_keyinfo *keys = NULL;
+    size_t count = 0;
+    scep_error e;
+    scep_error_clear(&e);
+    if (scep_keystore_list(r->ks, &keys, &count, &e) != SCEP_OK)
+        return 0;
+    const scep_keyinfo *best = NULL;
+    for (size_t i = 0; i < count; i++) {
+        const scep_keyinfo *k = &keys[i];
+        if (!k->has_cert || k->usage != usage || k->created < row->requested ||
+            !auto_name_of(k->name, row->name))
+            continue;
+        if (!best || k->created > best->created ||
+            (k->created == best->created && k->index > best->index))
+            best = k;
+    }
+    int done = best && recover_row(r, row, best, row->name, SCEP_SRC_AUTO, run_restart);
+    free(keys);
+    return done;
 }
 
 static void fail_row(scep_runner *r, scep_hist_entry *row, const char *why)

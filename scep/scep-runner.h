@@ -128,6 +128,14 @@ scep_rc scep_runner_restart(scep_runner *r, const char *why, scep_error *e);
  * key created after the request) is finished: row Completed, install copy
  * and commands run, OBTAINED raised. Returns how many. */
 unsigned scep_runner_recover(scep_runner *r);
+/* At start: the automatic run of history row `hist_index` had a try in
+ * flight when the agent stopped. When its certificate was stored before
+ * (a key of `usage` under the row's name or "<name>-<n>", created after the
+ * row was requested), the run finishes like recovered manual requests do
+ * (OBTAINED raised for SCEP_SRC_AUTO) instead of being made again, which
+ * would enroll twice. 1 when it took the row over. */
+int scep_runner_recover_auto(scep_runner *r, uint32_t hist_index, scep_usage usage,
+                             int run_restart);
 
 /* "manual" / "automatic". */
 const char *scep_source_name(scep_hist_source src);

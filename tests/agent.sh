@@ -142,7 +142,11 @@ for hook in "$srcdir"/agent.d/*.sh; do
     HOOK_DIR=$tmp/$name
     export HOOK_DIR
     mkdir -p "$HOOK_DIR"
-    tl_run_hook "$name" "${AGENT_HOOK_TIMEOUT:-300}" "$SCEP_SH" "$hook"
+    _htime=${AGENT_HOOK_TIMEOUT:-300}
+    case $name in # the kill loop: about 5 s a round
+    14-*) [ $((${KILL_LOOPS:-30} * 10)) -le "$_htime" ] || _htime=$((${KILL_LOOPS:-30} * 10)) ;;
+    esac
+    tl_run_hook "$name" "$_htime" "$SCEP_SH" "$hook"
 done
 
 tl_summary
