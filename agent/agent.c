@@ -76,6 +76,7 @@ int agent_init(const char *conf_path)
         snmp_log(LOG_ERR, "cannot create the log pipe\n");
         return -1;
     }
+    agent_regwatch_init();
     if (scep_global_init() != SCEP_OK) {
         snmp_log(LOG_ERR, "cannot initialise libcurl/OpenSSL\n");
         return -1;

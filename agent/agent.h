@@ -284,6 +284,10 @@ int agent_autorun_event(const scep_run_event *ev);
 void agent_autorun_settle(void);
 void agent_autorun_shutdown(void);
 
+/* ---- AgentX registrations refused by the master (regwatch.c) ------------- */
+void agent_regwatch_init(void);
+unsigned long agent_regwatch_retries(void);
+
 /* ---- notifications (notify.c) -------------------------------------------- */
 enum {
     AGENT_NOTIFY_PENDING = 0,
