@@ -184,8 +184,32 @@ int scepsrv_ca_init(scepsrv_ca *ca, const char *cn, unsigned bits, int with_ra, 
     return 0;
 }
 
+int scepsrv_ca_add_root(scepsrv_ca *ca, const char *cn, char *err, size_t errlen)
+{
+    X509_NAME *n = cn_name(cn ? cn : "scepsrv test root", "");
+    ca->root_key = scepsrv_rsa_key(2048);
+    X509 *again = NULL;
+    if (n && ca->root_key) {
+        ca->root = make_cert(NULL, ca->root_key, n, ca->root_key, ca->next_serial++, 7300,
+                             "critical,keyCertSign,cRLSign", 1);
+        if (ca->root)
+            again =
+                make_cert(ca->root, ca->root_key, X509_get_subject_name(ca->cert), ca->key,
+                          ca->next_serial++, 3650, "critical,keyCertSign,cRLSign", 1);
+    }
+    X509_NAME_free(n);
+    if (!again)
+        return fail(err, errlen, "root above the CA");
+    X509_free(ca->cert);
+    ca->cert = again;
+    /* RA certificates name the CA as issuer by subject and key: still valid. */
+    return 0;
+}
+
 void scepsrv_ca_free(scepsrv_ca *ca)
 {
+    EVP_PKEY_free(ca->root_key);
+    X509_free(ca->root);
     EVP_PKEY_free(ca->key);
     EVP_PKEY_free(ca->enc_key);
     EVP_PKEY_free(ca->sig_key);
@@ -276,10 +300,17 @@ int scepsrv_cacert(const scepsrv_ca *ca, unsigned char **der, size_t *len,
                    const char **content_type)
 {
     *der = NULL;
-    if (ca->enc && ca->sig) {
-        X509 *v[3] = {ca->cert, ca->enc, ca->sig};
+    if ((ca->enc && ca->sig) || ca->root) {
+        X509 *v[4] = {ca->cert};
+        int n = 1;
+        if (ca->enc && ca->sig) {
+            v[n++] = ca->enc;
+            v[n++] = ca->sig;
+        }
+        if (ca->root)
+            v[n++] = ca->root;
         *content_type = "application/x-x509-ca-ra-cert";
-        return degenerate(v, 3, der, len);
+        return degenerate(v, n, der, len);
     }
     *content_type = "application/x-x509-ca-cert";
     int l = i2d_X509(ca->cert, der);

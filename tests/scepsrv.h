@@ -57,6 +57,8 @@ typedef struct scepsrv_ca {
     X509 *enc;
     EVP_PKEY *sig_key; /* RA with digitalSignature (NULL: no RA) */
     X509 *sig;
+    EVP_PKEY *root_key; /* a root above the CA (NULL: the CA is self-signed) */
+    X509 *root;
     long next_serial; /* serial of the next issued certificate */
     int valid_days;   /* validity of issued certificates (default 365) */
 } scepsrv_ca;
@@ -68,13 +70,18 @@ EVP_PKEY *scepsrv_rsa_key(unsigned bits);
  * RA-enc and an RA-sign pair issued by the CA. */
 int scepsrv_ca_init(scepsrv_ca *ca, const char *cn, unsigned bits, int with_ra, char *err,
                     size_t errlen);
+/* Put a root above the CA: a new self-signed root "CN=<cn>" issues the CA
+ * certificate again (same key and subject); GetCACert then sends the chain
+ * [CA, (RA-enc, RA-sign,) root]. Before any certificate is issued. */
+int scepsrv_ca_add_root(scepsrv_ca *ca, const char *cn, char *err, size_t errlen);
 void scepsrv_ca_free(scepsrv_ca *ca);
 /* Save / load the CA (and RA) keys and certificates as PEM files in dir
  * (ca.pem, ra-enc.pem, ra-sign.pem; keys unencrypted: test material only). */
 int scepsrv_ca_save(const scepsrv_ca *ca, const char *dir, char *err, size_t errlen);
 int scepsrv_ca_load(scepsrv_ca *ca, const char *dir, char *err, size_t errlen);
-/* The GetCACert answer: DER of the CA alone (no RA), or a degenerate PKCS#7
- * [CA, RA-enc, RA-sign]. *content_type is static. Caller frees *der. */
+/* The GetCACert answer: DER of the CA alone (no RA, no root), or a
+ * degenerate PKCS#7 [CA, RA-enc, RA-sign] / [CA, root] / [CA, RA-enc,
+ * RA-sign, root]. *content_type is static. Caller frees *der. */
 int scepsrv_cacert(const scepsrv_ca *ca, unsigned char **der, size_t *len,
                    const char **content_type);
 

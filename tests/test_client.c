@@ -445,6 +445,52 @@ static void test_pin_in_chain(void)
     fx_close(&f);
 }
 
+/* Issue 9 item 3: GetCACert sends the issuing CA and the root above it (and
+ * RA certificates): a pin of the root is accepted, the fingerprint reported
+ * stays the issuing CA's (the one the requests go to), the certificate is
+ * issued and verified; a pin of the CA itself works too; a pin of a root
+ * that did not issue the CA (another chain) is refused. */
+static void test_pin_root_above_ca(void)
+{
+    for (int with_ra = 0; with_ra <= 1; with_ra++) {
+        fx f;
+        char fpr[SCEP_FPR_HEX_LEN + 1], ca_fpr[SCEP_FPR_HEX_LEN + 1],
+            root_fpr[SCEP_FPR_HEX_LEN + 1];
+        char err[256] = "";
+        fx_open(&f, "POSTPKIOperation\nSHA-256\nAES\nSCEPStandard", with_ra);
+        CU_ASSERT_EQUAL_FATAL(scepsrv_ca_add_root(&f.srv.ca, "test root", err, sizeof err),
+                              0);
+        CU_ASSERT_EQUAL_FATAL(scep_cert_fpr_hex(f.srv.ca.cert, ca_fpr), SCEP_OK);
+        CU_ASSERT_EQUAL_FATAL(scep_cert_fpr_hex(f.srv.ca.root, root_fpr), SCEP_OK);
+        repin(&f, f.srv.ca.root);
+        CU_ASSERT_EQUAL(scep_get_ca(f.c, fpr, NULL, &f.e), SCEP_OK);
+        CU_ASSERT_STRING_EQUAL(fpr, ca_fpr); /* the issuing CA, not the root */
+        CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_OK);
+        CU_ASSERT_STRING_EQUAL(f.r.ca_fpr, ca_fpr);
+        CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 1);
+        CU_ASSERT_STRING_EQUAL(f.r.key.issuer, "CN=test CA");
+        repin(&f, f.srv.ca.cert);
+        CU_ASSERT_EQUAL(scep_get_ca(f.c, fpr, NULL, &f.e), SCEP_OK);
+        CU_ASSERT_STRING_EQUAL(fpr, ca_fpr);
+        fx_close(&f);
+    }
+    /* A root of another chain, sent beside a self-signed CA: not an ancestor. */
+    fx f;
+    char fpr[SCEP_FPR_HEX_LEN + 1];
+    char err[256] = "";
+    scepsrv_ca other;
+    CU_ASSERT_EQUAL_FATAL(scepsrv_ca_init(&other, "other", 2048, 0, err, sizeof err), 0);
+    fx_open(&f, "POSTPKIOperation\nSHA-256\nAES\nSCEPStandard", 0);
+    f.srv.ca.root = X509_dup(other.cert); /* sent, but did not issue the CA */
+    repin(&f, other.cert);
+    CU_ASSERT_EQUAL(scep_get_ca(f.c, fpr, NULL, &f.e), SCEP_E_CA_FINGERPRINT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(f.e.text, "not issued under"));
+    CU_ASSERT_EQUAL(scep_enroll(f.c, f.ks, &f.p, NULL, &f.r, &f.e), SCEP_E_CA_FINGERPRINT);
+    CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
+    fx_close(&f);
+    scepsrv_ca_free(&other);
+}
+
 static void test_empty_reply(void)
 {
     fx f;
@@ -474,6 +520,7 @@ int main(void)
             {"requireScepStandard", test_require_standard},
             {"RA present, CertRep signed by the CA", test_certrep_signed_by_ca},
             {"pin: the CA, not an RA of the chain", test_pin_in_chain},
+            {"pin: the root above the issuing CA", test_pin_root_above_ca},
             {"CA certificate not valid now", test_ca_not_valid_now},
             {"transport error", test_transport_error},
             {"refusals before any request", test_refusals_before_network},
