@@ -561,9 +561,17 @@ fail:
     return rc;
 }
 
+/* What other processes did (read under the store lock, before the mutex):
+ * the highest index they issued, and whether the name is on disk. */
+struct disk_view {
+    uint32_t last_index;
+    int name_on_disk;
+};
+
 /* Under the lock: check name/replace/capacity, pick the index, reserve. */
 static scep_rc reserve(scep_keystore *ks, struct resv *r, const char *replace,
-                       uint32_t *index, int *in_place, int *replacing, scep_error *e)
+                       const struct disk_view *dv, uint32_t *index, int *in_place,
+                       int *replacing, scep_error *e)
 {
     const scep_keyinfo *cur;
 
@@ -583,6 +591,10 @@ static scep_rc reserve(scep_keystore *ks, struct resv *r, const char *replace,
         if (cur)
             return scep_error_set(e, SCEP_E_EXISTS, "key %s exists in the key store",
                                   r->name);
+        if (dv->name_on_disk)
+            return scep_error_set(e, SCEP_E_EXISTS,
+                                  "key %s was stored by another process (reload the store)",
+                                  r->name);
         if (replace && is_default(ks, replace))
             return scep_error_set(e, SCEP_E_DEFAULT_KEY,
                                   "%s is the default key: never replaced", replace);
@@ -594,6 +606,8 @@ static scep_rc reserve(scep_keystore *ks, struct resv *r, const char *replace,
             return full_error(ks, e);
         if (ks->last_index < max_index(ks))
             ks->last_index = max_index(ks);
+        if (ks->last_index < dv->last_index) /* another process stored meanwhile */
+            ks->last_index = dv->last_index;
         if (ks->last_index >= KS_INDEX_MAX)
             return scep_error_set(e, SCEP_E_IO, "key store: index space exhausted");
         *index = ++ks->last_index;
@@ -694,8 +708,14 @@ static scep_rc store_files(scep_keystore *ks, const char *name, EVP_PKEY *key, X
     if (rc)
         goto out;
 
+    struct disk_view dv = {scep_ks_read_nextindex(ks->dir), 0};
+    {
+        char path[PATH_MAX];
+        dv.name_on_disk = ks_path(ks, name, SFX_META, NULL, path, sizeof path) == 0 &&
+                          access(path, F_OK) == 0;
+    }
     ks_lock(ks);
-    rc = reserve(ks, &r, replace, &k.index, &in_place, &replacing, e);
+    rc = reserve(ks, &r, replace, &dv, &k.index, &in_place, &replacing, e);
     ks_unlock(ks);
     if (rc)
         goto out;
@@ -780,10 +800,10 @@ out:
 
 /* ---- sharing the directory with other processes (sceptool --store) ------- */
 
-int scep_ks_flock(const scep_keystore *ks, int op)
+static int flock_file(const scep_keystore *ks, const char *file, int op)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", ks->dir, KS_LOCK_FILE);
+    snprintf(path, sizeof path, "%s/%s", ks->dir, file);
     /* A descriptor of its own for every operation: flock() is per open file,
      * so two threads of one process holding the same one would share a lock
      * (and one's unlock would drop the other's). */
@@ -797,6 +817,11 @@ int scep_ks_flock(const scep_keystore *ks, int op)
     return fd;
 }
 
+int scep_ks_flock(const scep_keystore *ks, int op)
+{
+    return flock_file(ks, KS_LOCK_FILE, op);
+}
+
 void scep_ks_funlock(int fd)
 {
     if (fd >= 0)
@@ -808,7 +833,9 @@ scep_rc scep_keystore_store(scep_keystore *ks, const char *name, EVP_PKEY *key, 
                             const char *replace, scep_keyinfo *out, scep_error *e)
 {
     int lk = scep_ks_flock(ks, LOCK_SH); /* half-written files: no clean-up meanwhile */
+    int slk = flock_file(ks, KS_STORE_LOCK_FILE, LOCK_EX); /* one store at a time */
     scep_rc rc = store_files(ks, name, key, cert, chain, usage, policy, replace, out, e);
+    scep_ks_funlock(slk);
     scep_ks_funlock(lk);
     return rc;
 }

@@ -212,7 +212,7 @@ static int read_meta(const char *path, scep_keyinfo *k, int *has_chain)
     return r;
 }
 
-static uint32_t read_nextindex(const char *dir)
+uint32_t scep_ks_read_nextindex(const char *dir)
 {
     char path[PATH_MAX], *text = NULL, *cur, *key, *val;
     long long v;
@@ -533,7 +533,7 @@ scep_rc scep_ks_scan(const char *dir, int cleanup, uint32_t *lastp, scep_keyinfo
     /* sort by index; give duplicates (copied files) fresh indexes */
     if (n)
         qsort(keys, n, sizeof *keys, cmp_index);
-    last = read_nextindex(dir);
+    last = scep_ks_read_nextindex(dir);
     if (*lastp > last)
         last = *lastp;
     if (n && keys[n - 1].index > last)

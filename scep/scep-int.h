@@ -131,6 +131,10 @@ void scep_certrep_clear(scep_certrep *r);
  * transactions) hold it LOCK_SH while their files are half-written; the
  * clean-up of orphans takes it LOCK_EX | LOCK_NB and skips when it cannot. */
 #define KS_LOCK_FILE ".lock"
+/* Stores of every process take it LOCK_EX from the index and name checks
+ * until the key's files are written: two processes never pick the same
+ * index or write the same new name. */
+#define KS_STORE_LOCK_FILE ".store.lock"
 /* flock(op) on a fresh descriptor of the lock file; -1 when it cannot be had. */
 int scep_ks_flock(const scep_keystore *ks, int op);
 void scep_ks_funlock(int fd);
@@ -160,6 +164,8 @@ int scep_ks_file(const char *dir, const char *name, const char *sfx, const char 
 /* Metadata text of k; length or -1. */
 int scep_ks_meta_format(const scep_keyinfo *k, int has_chain, char *buf, size_t n);
 scep_rc scep_ks_write_nextindex(const char *dir, uint32_t last, scep_error *e);
+/* The highest index issued by any process (.nextindex); 0 when unreadable. */
+uint32_t scep_ks_read_nextindex(const char *dir);
 /* Complete a committed in-place replacement (<name>.meta.new exists). */
 scep_rc scep_ks_roll_forward(const char *dir, const char *name, scep_error *e);
 /* Read every key of dir (sorted by index, malloc'd). *last: in, the highest

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void test_txn(void)
 {
@@ -266,14 +268,89 @@ static void test_shared_with_other_process(void)
     free(base);
 }
 
+/* Issue 9 item 9: two processes (two instances here, each with its own
+ * memory, like the agent and sceptool --store) store into one directory:
+ * the second never takes the index the first issued, never overwrites a
+ * name the first stored; then both store at the same time from two real
+ * processes, and every key has an index of its own. */
+static void test_two_processes_store(void)
+{
+    char *base, dir[PATH_MAX];
+    scep_keystore *ks = ksfix_fresh(100, &base, dir, sizeof dir);
+    scep_keystore *ks2 = NULL;
+    scep_keyinfo k1, k2;
+    scep_error e;
+    scep_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(scep_keystore_open(dir, 100, &ks2, &e), SCEP_OK);
+
+    CU_ASSERT_EQUAL(ksfix_store(ks, "a", key_a, SCEP_USAGE_NONE, NULL, &k1, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_store(ks2, "b", key_b, SCEP_USAGE_NONE, NULL, &k2, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(k1.index, 1);
+    CU_ASSERT_EQUAL(k2.index, 2); /* not 1 again */
+    /* "a" of the other process is not overwritten */
+    CU_ASSERT_EQUAL(ksfix_store(ks2, "a", key_b, SCEP_USAGE_NONE, NULL, NULL, &e),
+                    SCEP_E_EXISTS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "another process"));
+    CU_ASSERT_EQUAL(scep_keystore_reload(ks, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "a"), 1);
+    CU_ASSERT_EQUAL(ksfix_index_of(ks, "b"), 2);
+    scep_keystore_close(ks2);
+
+    /* Two real processes at once: 12 keys each. */
+    enum { EACH = 12 };
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        scep_keystore *c = NULL;
+        scep_error ce;
+        scep_error_clear(&ce);
+        int bad = scep_keystore_open(dir, 100, &c, &ce) != SCEP_OK;
+        for (int i = 0; !bad && i < EACH; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "child%d", i);
+            bad = ksfix_store(c, name, key_b, SCEP_USAGE_NONE, NULL, NULL, &ce) != SCEP_OK;
+        }
+        _exit(bad);
+    }
+    int parent_bad = 0;
+    for (int i = 0; i < EACH; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "parent%d", i);
+        parent_bad |=
+            ksfix_store(ks, name, key_a, SCEP_USAGE_NONE, NULL, NULL, &e) != SCEP_OK;
+    }
+    int status = 0;
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CU_ASSERT_FALSE(parent_bad);
+    CU_ASSERT_EQUAL(scep_keystore_reload(ks, &e), SCEP_OK);
+    scep_keyinfo *keys = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(scep_keystore_list(ks, &keys, &n, &e), SCEP_OK);
+    CU_ASSERT_EQUAL(n, 2 + 2 * EACH);
+    int dup = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            dup += keys[i].index == keys[j].index;
+    CU_ASSERT_EQUAL(dup, 0);
+    CU_ASSERT_EQUAL(scep_ks_read_nextindex(dir), 2 + 2 * EACH);
+    free(keys);
+    scep_keystore_close(ks);
+    tu_rmtree(base);
+    free(base);
+}
+
 int main(void)
 {
     return tu_run_fixture(
         "kstxn",
-        (tu_case[]){{"pending transactions", test_txn},
-                    {"orphans, temp files, roll-forward", test_orphans},
-                    {"duplicate index, corrupt meta", test_duplicate_index},
-                    {"store shared with another process", test_shared_with_other_process},
-                    {NULL, NULL}},
+        (tu_case[]){
+            {"pending transactions", test_txn},
+            {"orphans, temp files, roll-forward", test_orphans},
+            {"duplicate index, corrupt meta", test_duplicate_index},
+            {"store shared with another process", test_shared_with_other_process},
+            {"two processes store: own indexes and names", test_two_processes_store},
+            {NULL, NULL}},
         ksfix_init, ksfix_cleanup);
 }

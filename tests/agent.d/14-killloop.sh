@@ -81,7 +81,7 @@ store_problems()
         [ -e "$_k" ] || continue
         [ -e "${_k%.key}.meta" ] || echo "no .meta for $_k"
     done
-    ls -a "$KEYS" | grep -E '\.new$|\.tmp|^\.[^.].*[0-9A-Za-z]{6}$' | grep -v -x -e .nextindex \
+    ls -a "$KEYS" | grep -E '\.new$|\.tmp|^\.[^.].*[0-9A-Za-z]{6}$' | grep -v -x -e .nextindex -e .store.lock \
         -e .lock | sed 's/^/left over: /'
 }
 
