@@ -269,8 +269,9 @@ static void test_names(void)
     for (int i = 0; bad[i]; i++)
         CU_ASSERT_EQUAL(ksfix_store(ks, bad[i], key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
                         SCEP_E_NAME);
-    CU_ASSERT_EQUAL(tu_count_entries(dir), 1); /* the lock file only */
+    CU_ASSERT_EQUAL(tu_count_entries(dir), 2); /* the lock files only */
     CU_ASSERT_TRUE(tu_file_exists(dir, ".lock"));
+    CU_ASSERT_TRUE(tu_file_exists(dir, ".store.lock"));
     CU_ASSERT_EQUAL(ksfix_store(ks, "Ok_name-1.x", key_a, SCEP_USAGE_NONE, NULL, NULL, &e),
                     SCEP_OK);
     CU_ASSERT_EQUAL(ksfix_store(ks, "Ok_name-1.x", key_b, SCEP_USAGE_NONE, NULL, NULL, &e),
