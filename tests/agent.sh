@@ -139,6 +139,9 @@ for hook in "$srcdir"/agent.d/*.sh; do
         done
         [ "$_sel" = 1 ] || continue
     fi
+    case $name in # valgrind: only from scripts/check's valgrind stage
+    *-valgrind) [ "${VALGRIND_E2E:-0}" = 1 ] || continue ;;
+    esac
     HOOK_DIR=$tmp/$name
     export HOOK_DIR
     mkdir -p "$HOOK_DIR"

@@ -437,12 +437,14 @@ static void test_roundtrip(void)
     CU_ASSERT_EQUAL(tu_count_entries(dir), 1); /* no temp file left */
     /* no state file: the defaults stay */
     tu_rmtree(dir);
+    free(dir);
     dir = tu_mkdtemp("schema");
     scep_state_defaults(&s);
     t = s;
     CU_ASSERT_EQUAL(scep_state_load(dir, &t, &e), SCEP_OK);
     CU_ASSERT_EQUAL(memcmp(&s, &t, sizeof s), 0);
     tu_rmtree(dir);
+    free(dir);
 }
 
 static void test_state_file(void)
@@ -516,6 +518,7 @@ static void test_state_file(void)
     CU_ASSERT_EQUAL_FATAL(mkdir(path, 0700), 0);
     CU_ASSERT_NOT_EQUAL(scep_state_load(dir, &s, &e), SCEP_OK);
     tu_rmtree(dir);
+    free(dir);
 }
 
 static void test_export(void)
@@ -554,6 +557,7 @@ static void test_export(void)
     CU_ASSERT_STRING_EQUAL(t.ca_seen, ""); /* caSeen of another host ignored */
     CU_ASSERT_STRING_EQUAL(t.autoreq.p.challenge, "");
     tu_rmtree(dir);
+    free(dir);
 }
 
 static void test_import(void)
@@ -630,6 +634,7 @@ static void test_import(void)
     CU_ASSERT_EQUAL(scep_state_import_file(&s, target, policies, err, sizeof err), SCEP_OK);
     CU_ASSERT_EQUAL(s.port, 7);
     tu_rmtree(dir);
+    free(dir);
 }
 
 static int init(void)
