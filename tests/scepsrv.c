@@ -184,10 +184,11 @@ int scepsrv_ca_init(scepsrv_ca *ca, const char *cn, unsigned bits, int with_ra, 
     return 0;
 }
 
-int scepsrv_ca_add_root(scepsrv_ca *ca, const char *cn, char *err, size_t errlen)
+int scepsrv_ca_add_root(scepsrv_ca *ca, const char *cn, unsigned bits, char *err,
+                        size_t errlen)
 {
     X509_NAME *n = cn_name(cn ? cn : "scepsrv test root", "");
-    ca->root_key = scepsrv_rsa_key(2048);
+    ca->root_key = scepsrv_rsa_key(bits);
     X509 *again = NULL;
     if (n && ca->root_key) {
         ca->root = make_cert(NULL, ca->root_key, n, ca->root_key, ca->next_serial++, 7300,

@@ -70,10 +70,11 @@ EVP_PKEY *scepsrv_rsa_key(unsigned bits);
  * RA-enc and an RA-sign pair issued by the CA. */
 int scepsrv_ca_init(scepsrv_ca *ca, const char *cn, unsigned bits, int with_ra, char *err,
                     size_t errlen);
-/* Put a root above the CA: a new self-signed root "CN=<cn>" issues the CA
+/* Put a root above the CA: a new self-signed root "CN=<cn>" (RSA bits) issues the CA
  * certificate again (same key and subject); GetCACert then sends the chain
  * [CA, (RA-enc, RA-sign,) root]. Before any certificate is issued. */
-int scepsrv_ca_add_root(scepsrv_ca *ca, const char *cn, char *err, size_t errlen);
+int scepsrv_ca_add_root(scepsrv_ca *ca, const char *cn, unsigned bits, char *err,
+                        size_t errlen);
 void scepsrv_ca_free(scepsrv_ca *ca);
 /* Save / load the CA (and RA) keys and certificates as PEM files in dir
  * (ca.pem, ra-enc.pem, ra-sign.pem; keys unencrypted: test material only). */

@@ -112,12 +112,15 @@ typedef struct fx {
     scep_enroll_result r;
 } fx;
 
+/* CA and RA key size of the next fx_open (1024: quick under valgrind). */
+static unsigned fx_ca_bits = 2048;
+
 static void fx_open(fx *f, const char *caps, int with_ra)
 {
     memset(f, 0, sizeof *f);
     char err[256];
     CU_ASSERT_EQUAL_FATAL(
-        scepsrv_ca_init(&f->srv.ca, "test CA", 2048, with_ra, err, sizeof err), 0);
+        scepsrv_ca_init(&f->srv.ca, "test CA", fx_ca_bits, with_ra, err, sizeof err), 0);
     f->srv.caps = caps;
     f->srv.content_type = "application/x-pki-message";
     scep_settings_init(&f->s);
@@ -452,14 +455,15 @@ static void test_pin_in_chain(void)
  * that did not issue the CA (another chain) is refused. */
 static void test_pin_root_above_ca(void)
 {
+    fx_ca_bits = 1024; /* five CA/RA keys and two roots: keep valgrind quick */
     for (int with_ra = 0; with_ra <= 1; with_ra++) {
         fx f;
         char fpr[SCEP_FPR_HEX_LEN + 1], ca_fpr[SCEP_FPR_HEX_LEN + 1],
             root_fpr[SCEP_FPR_HEX_LEN + 1];
         char err[256] = "";
         fx_open(&f, "POSTPKIOperation\nSHA-256\nAES\nSCEPStandard", with_ra);
-        CU_ASSERT_EQUAL_FATAL(scepsrv_ca_add_root(&f.srv.ca, "test root", err, sizeof err),
-                              0);
+        CU_ASSERT_EQUAL_FATAL(
+            scepsrv_ca_add_root(&f.srv.ca, "test root", 1024, err, sizeof err), 0);
         CU_ASSERT_EQUAL_FATAL(scep_cert_fpr_hex(f.srv.ca.cert, ca_fpr), SCEP_OK);
         CU_ASSERT_EQUAL_FATAL(scep_cert_fpr_hex(f.srv.ca.root, root_fpr), SCEP_OK);
         repin(&f, f.srv.ca.root);
@@ -479,7 +483,7 @@ static void test_pin_root_above_ca(void)
     char fpr[SCEP_FPR_HEX_LEN + 1];
     char err[256] = "";
     scepsrv_ca other;
-    CU_ASSERT_EQUAL_FATAL(scepsrv_ca_init(&other, "other", 2048, 0, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(scepsrv_ca_init(&other, "other", 1024, 0, err, sizeof err), 0);
     fx_open(&f, "POSTPKIOperation\nSHA-256\nAES\nSCEPStandard", 0);
     f.srv.ca.root = X509_dup(other.cert); /* sent, but did not issue the CA */
     repin(&f, other.cert);
@@ -489,6 +493,7 @@ static void test_pin_root_above_ca(void)
     CU_ASSERT_EQUAL(scep_keystore_count(f.ks), 0);
     fx_close(&f);
     scepsrv_ca_free(&other);
+    fx_ca_bits = 2048;
 }
 
 static void test_empty_reply(void)
