@@ -588,10 +588,12 @@ scep_rc scep_enroll(scep_client *c, scep_keystore *ks, const scep_params *p,
     if (rc)
         goto out;
     rc = store_result(ks, name, key, &rep, p->usage, p->ipsec_policy, replace, r, e);
-    if (!rc)
-        scep_log(SCEP_LOG_NOTICE,
-                 "key \"%s\": certificate %s issued by %s, valid until %ld", name,
-                 r->key.serial, r->key.issuer, (long)r->key.not_after);
+    if (!rc) {
+        char until[32];
+        scep_log(SCEP_LOG_NOTICE, "key \"%s\": certificate %s issued by %s, valid until %s",
+                 name, r->key.serial, r->key.issuer,
+                 scep_time_iso(r->key.not_after, until, sizeof until));
+    }
 out:
     scep_certrep_clear(&rep);
     X509_REQ_free(csr);

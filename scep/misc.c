@@ -1,5 +1,5 @@
 /* misc.c - wiping secrets; hex both ways (the one encoder and decoder of the
- * backend, on OpenSSL's). */
+ * backend, on OpenSSL's); times and server names as log lines show them. */
 #include "config.h"
 
 #include "scep-int.h"
@@ -8,6 +8,8 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 void scep_wipe(void *p, size_t n)
 {
@@ -48,4 +50,33 @@ scep_rc scep_unhex(const char *hex, char sep, unsigned char *buf, size_t max, si
         return SCEP_E_INVALID;
     }
     return SCEP_OK;
+}
+
+const char *scep_time_iso(time_t t, char *buf, size_t n)
+{
+    struct tm tm;
+    if (n == 0)
+        return buf;
+    if (t == 0 || !gmtime_r(&t, &tm) || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, n, "-");
+    return buf;
+}
+
+const char *scep_url_host(const char *url, char *buf, size_t n)
+{
+    if (n == 0)
+        return buf;
+    const char *p = url ? strstr(url, "://") : NULL;
+    p = p ? p + 3 : url;
+    size_t len = p ? strcspn(p, "/?#") : 0;
+    const char *at = p ? memchr(p, '@', len) : NULL;
+    if (at) { /* user:password@ never reaches a log */
+        len -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    if (len == 0)
+        snprintf(buf, n, "?");
+    else
+        snprintf(buf, n, "%.*s", (int)len, p);
+    return buf;
 }

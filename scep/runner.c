@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ENV_VARS 6
@@ -36,6 +37,7 @@ typedef struct run_job {
     scep_enroll_result res;
     int hook_failed;
     char hook_text[256];
+    struct timespec t0; /* submitted (CLOCK_MONOTONIC): the outcome's duration */
     char env[ENV_VARS][PATH_MAX + 32];
 } run_job;
 
@@ -321,6 +323,31 @@ static void emit(run_job *j, scep_run_event_type type, const scep_error *err, in
     j->r->fn(j->r->ctx, &ev);
 }
 
+/* One line per request outcome (issue 11): the key name, the detail, the
+ * server host (never user:password) and how long it took. */
+static void log_outcome(const run_job *j, const scep_error *err)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - j->t0.tv_sec) + (t1.tv_nsec - j->t0.tv_nsec) / 1e9;
+    if (!j->t0.tv_sec && !j->t0.tv_nsec)
+        secs = 0;
+    char host[256], detail[320];
+    scep_url_host(j->req.s.url, host, sizeof host);
+    const char *src = scep_source_name(j->req.source);
+    if (j->rc == SCEP_OK && j->ran)
+        scep_log(SCEP_LOG_NOTICE,
+                 "%s request %u for \"%s\": completed, key \"%s\" (index %u), server %s, "
+                 "%.2f s%s%s",
+                 src, (unsigned)j->hist_index, j->req.p.name, j->res.key.name,
+                 (unsigned)j->res.key.index, host, secs, j->hook_failed ? "; " : "",
+                 j->hook_failed ? j->hook_text : "");
+    else
+        scep_log(SCEP_LOG_NOTICE, "%s request %u for \"%s\": %s, server %s, %.2f s", src,
+                 (unsigned)j->hist_index, j->req.p.name,
+                 scep_error_format(err, detail, sizeof detail), host, secs);
+}
+
 static void job_done(void *arg, int cancelled)
 {
     run_job *j = arg;
@@ -356,17 +383,7 @@ static void job_done(void *arg, int cancelled)
         j->hist_index = 0;
     }
 
-    const char *src = scep_source_name(j->req.source);
-    char detail[320];
-    if (j->rc == SCEP_OK && j->ran)
-        scep_log(SCEP_LOG_NOTICE,
-                 "%s request %u for \"%s\": certificate obtained (key %u)%s%s", src,
-                 (unsigned)j->hist_index, j->req.p.name, (unsigned)j->res.key.index,
-                 j->hook_failed ? "; " : "", j->hook_failed ? j->hook_text : "");
-    else
-        scep_log(SCEP_LOG_NOTICE, "%s request %u for \"%s\": %s", src,
-                 (unsigned)j->hist_index, j->req.p.name,
-                 scep_error_format(&err, detail, sizeof detail));
+    log_outcome(j, &err);
 
     int shutdown = cancelled != 0;
     if (!j->ran) {
@@ -417,6 +434,7 @@ static int recover_row(scep_runner *r, scep_hist_entry *row, const scep_keyinfo 
     j->conf = r->conf;
     j->res.key = *k;
     j->res.polls = row->polls;
+    clock_gettime(CLOCK_MONOTONIC, &j->t0);
     row->state = SCEP_HIST_INPROGRESS;
     row->code = SCEP_OK;
     row->text[0] = 0;
@@ -545,6 +563,7 @@ scep_rc scep_runner_submit(scep_runner *r, const scep_run_req *req, uint32_t *hi
     if (j->req.p.usage != SCEP_USAGE_IPSEC) /* the MIB: ignored for the other usages */
         j->req.p.ipsec_policy[0] = 0;
     j->conf = r->conf;
+    clock_gettime(CLOCK_MONOTONIC, &j->t0);
     save_history(r);
 
     if (scep_jobq_submit(r->jobs, job_run, job_done, j) != SCEP_OK) {

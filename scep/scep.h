@@ -115,6 +115,12 @@ void scep_vlog(int level, const char *fmt, va_list ap);
 typedef time_t (*scep_clock_fn)(void *ctx);
 void scep_set_clock(scep_clock_fn fn, void *ctx); /* NULL: time(NULL) */
 time_t scep_now(void);
+/* t as an ISO 8601 UTC date for log lines, "2026-12-05T15:21:47Z"
+ * ("-" when t is 0). Returns buf. */
+const char *scep_time_iso(time_t t, char *buf, size_t n);
+/* The host[:port] of a server URL for log lines: no scheme, no user:password,
+ * no path ("?" when there is none). Returns buf. */
+const char *scep_url_host(const char *url, char *buf, size_t n);
 
 /* Fill buf with n random bytes; returns 0 on success. */
 typedef int (*scep_rand_fn)(void *ctx, unsigned char *buf, size_t n);

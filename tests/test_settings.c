@@ -139,6 +139,28 @@ static void test_fingerprint(void)
     CU_ASSERT_EQUAL(scep_normalize_fpr(shifted, strlen(shifted), out), SCEP_E_INVALID);
 }
 
+/* Issue 11: log lines carry ISO 8601 UTC times and a server's host only. */
+static void test_log_forms(void)
+{
+    char buf[64];
+    CU_ASSERT_STRING_EQUAL(scep_time_iso(1796484107, buf, sizeof buf),
+                           "2026-12-05T15:21:47Z");
+    CU_ASSERT_STRING_EQUAL(scep_time_iso(0, buf, sizeof buf), "-");
+    CU_ASSERT_STRING_EQUAL(scep_time_iso(951782400, buf, sizeof buf),
+                           "2000-02-29T00:00:00Z");
+    CU_ASSERT_STRING_EQUAL(
+        scep_url_host("http://ca.example.com:8080/scep", buf, sizeof buf),
+        "ca.example.com:8080");
+    CU_ASSERT_STRING_EQUAL(
+        scep_url_host("https://user:s3cret@ca.example.com/scep/pkiclient.exe", buf,
+                      sizeof buf),
+        "ca.example.com");
+    CU_ASSERT_STRING_EQUAL(scep_url_host("http://[::1]:8080?x=1", buf, sizeof buf),
+                           "[::1]:8080");
+    CU_ASSERT_STRING_EQUAL(scep_url_host("", buf, sizeof buf), "?");
+    CU_ASSERT_STRING_EQUAL(scep_url_host("http://u:p@/x", buf, sizeof buf), "?");
+}
+
 static void test_hex(void)
 {
     static const unsigned char b[] = {0x00, 0xab, 0x7f, 0xff};
@@ -570,6 +592,7 @@ int main(void)
                                           {"params validate", test_params_validate},
                                           {"atomic write", test_atomic_write},
                                           {"clock", test_clock},
+                                          {"log forms: ISO 8601, URL host", test_log_forms},
                                           {"random", test_random},
                                           {NULL, NULL}});
 }

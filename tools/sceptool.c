@@ -109,11 +109,12 @@ static int fail(const scep_error *e)
 static void print_key(const scep_enroll_result *r)
 {
     const scep_keyinfo *k = &r->key;
+    char nb[32], na[32];
     printf("name: %s\nindex: %u\nusage: %s\nsubject: %s\nissuer: %s\nserial: %s\n"
-           "notBefore: %ld\nnotAfter: %ld\nsha256: %s\ntransactionID: %s\n",
+           "notBefore: %s\nnotAfter: %s\nsha256: %s\ntransactionID: %s\n",
            k->name, (unsigned)k->index, scep_usage_name(k->usage), k->subject, k->issuer,
-           k->serial, (long)k->not_before, (long)k->not_after, k->sha256,
-           r->transaction_id);
+           k->serial, scep_time_iso(k->not_before, nb, sizeof nb),
+           scep_time_iso(k->not_after, na, sizeof na), k->sha256, r->transaction_id);
     if (r->replaced[0])
         printf("replaced: %s\n", r->replaced);
 }

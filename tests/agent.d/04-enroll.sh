@@ -116,6 +116,24 @@ sl_eq "  failInfo badRequest(4) (RFC 8894 failInfo 2)" "$(sl_get "$H.7.$hi")" 4
 sl_eq "  HTTP status 200" "$(sl_get "$H.6.$hi")" 200
 sl_match "  error text" "$(sl_get "$H.8.$hi")" "Communication error (SCEP ERROR Fail Info 2)*"
 sl_eq "  no key row" "$(sl_key_index bad1)" ""
+# Issue 11: one log line per outcome (key name, detail, server host,
+# duration); certificate times as ISO 8601 dates.
+host=${SCEP_URL#http://}
+host=${host%%/*}
+_left=50
+while [ "$_left" -gt 0 ] && ! grep -q "request $hi for \"bad1\": " "$HOOK_DIR/agent.log"; do
+    sleep 0.1
+    _left=$((_left - 1))
+done
+sl_match "log: the failed request's outcome line" \
+    "$(grep "request $hi for \"bad1\": " "$HOOK_DIR/agent.log")" \
+    "manual request $hi for \"bad1\": Communication error (SCEP ERROR Fail Info 2)*, server $host, [0-9]*.[0-9][0-9] s"
+sl_match "log: the completed request's outcome line" \
+    "$(grep 'for "web1": completed' "$HOOK_DIR/agent.log")" \
+    "manual request [0-9]* for \"web1\": completed, key \"web1\" (index [0-9]*), server $host, [0-9]*.[0-9][0-9] s"
+sl_match "log: valid until an ISO 8601 date" \
+    "$(grep 'key "web1": certificate' "$HOOK_DIR/agent.log")" \
+    "*valid until 2[0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z"
 line=$(sl_trap_wait 10 "$TRAPOID.3~")
 if [ -n "$line" ]; then
     tl_pass "scepcEnrollFailed received"
