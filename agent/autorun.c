@@ -183,8 +183,9 @@ static void rearm(const scep_sched_cfg *c, time_t now)
     R.alarm = snmp_alarm_register_hr(tv, 0, alarm_fired, NULL);
     if (!R.alarm)
         snmp_log(LOG_ERR, "automatic request: cannot arm the timer\n");
-    DEBUGMSGTL(("scepagentd/auto", "wake up in %ld s (next run %ld)\n", secs,
-                (long)g_auto_status.next_run));
+    char next[32];
+    DEBUGMSGTL(("scepagentd/auto", "wake up in %ld s (next run %s)\n", secs,
+                scep_time_iso(g_auto_status.next_run, next, sizeof next)));
 }
 
 static int is_default_key(const char *name)
