@@ -11,8 +11,10 @@
  * from scep_now() when they are read.
  *
  * A delete is checked at RESERVE1 (syntax) and RESERVE2 (the default key, a
- * request for that name queued or running: inconsistentValue) and done at
- * COMMIT by the stage engine (the deletes are this group's part of the stage).
+ * request for that name queued or running: inconsistentValue; a key store
+ * that cannot be written, e.g. a read-only file system: resourceUnavailable,
+ * one access() call) and done at COMMIT by the stage engine (the deletes are
+ * this group's part of the stage).
  */
 #include "config.h"
 
@@ -388,6 +390,15 @@ static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
                 DEBUGMSGTL(("scepagentd/keys",
                             "delete of %s refused: a request is running\n", k->name));
                 err = SNMP_ERR_INCONSISTENTVALUE;
+            } else {
+                scep_error e;
+                scep_error_clear(&e);
+                if (scep_keystore_writable(g_agent.ks, &e) != SCEP_OK) {
+                    /* the COMMIT could not do it: refuse now (R4) */
+                    snmp_log(LOG_ERR, "scepcKeyAction: delete of %s refused: %s\n", k->name,
+                             e.text);
+                    err = SNMP_ERR_RESOURCEUNAVAILABLE;
+                }
             }
         }
         if (err) {

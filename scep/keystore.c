@@ -817,6 +817,13 @@ static int flock_file(const scep_keystore *ks, const char *file, int op)
     return fd;
 }
 
+scep_rc scep_keystore_writable(scep_keystore *ks, scep_error *e)
+{
+    if (access(ks->dir, W_OK) != 0)
+        return scep_error_set(e, SCEP_E_IO, "key store %s: %s", ks->dir, strerror(errno));
+    return SCEP_OK;
+}
+
 int scep_ks_flock(const scep_keystore *ks, int op)
 {
     return flock_file(ks, KS_LOCK_FILE, op);

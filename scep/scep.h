@@ -310,6 +310,10 @@ scep_rc scep_keystore_reload(scep_keystore *ks, scep_error *e);
 /* Key names are compared exactly; default key is protected (delete/replace). */
 void scep_keystore_set_default(scep_keystore *ks, const char *name);
 int scep_keystore_exists(scep_keystore *ks, const char *name);
+/* The directory can be written now (not a read-only file system); else
+ * SCEP_E_IO with the reason. A quick check before a change that cannot be
+ * undone (an SNMP delete), not a promise. */
+scep_rc scep_keystore_writable(scep_keystore *ks, scep_error *e);
 /* SCEP_E_KEYSTORE_FULL when count >= capacity. */
 scep_rc scep_keystore_check_room(scep_keystore *ks, scep_error *e);
 /* Snapshot of all keys sorted by index; *out malloc'd (free()). */
