@@ -34,7 +34,16 @@ sl_eq "export the settings" "$r" noError
 sl_eq "export successful" "$(sl_wait_value 10 "$SL_ROOT.1.6.3.0" '[34]')" 3
 sl_trap_wait 5 "$SL_ROOT.0.3~" >/dev/null
 walk=$(sl_walk "$SL_ROOT")
-sleep 1
+# Everything before is in the log once the agent has logged a SIGHUP it got
+# after it (the log pipe of the worker is drained in the same loop).
+kill -HUP "$SL_AGENT_PID"
+_left=100
+while [ "$_left" -gt 0 ] && ! grep -q 'SIGHUP: .* re-read' "$HOOK_DIR/agent.log"; do
+    sleep 0.1
+    _left=$((_left - 1))
+done
+sl_match "the agent logged the SIGHUP" "$(grep -c 'SIGHUP: .* re-read' "$HOOK_DIR/agent.log")" \
+    "[1-9]*"
 
 # The debug output is really on (else this test proves nothing).
 nlines=$(wc -l <"$HOOK_DIR/agent.log")

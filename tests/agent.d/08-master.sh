@@ -28,7 +28,14 @@ hi=$(sl_get "$SL_REQ.13.0")
 
 sl_snmpd_stop
 t0=$(date +%s)
-sleep 1
+# until the subagent noticed (its ping failed), then it must still run
+left=100
+while [ "$left" -gt 0 ] && ! grep -q -E 'master disconnected us|failed to respond to ping' "$HOOK_DIR/agent.log"; do
+    sleep 0.1
+    left=$((left - 1))
+done
+sl_match "the subagent noticed the master's exit" \
+    "$(grep -c -E 'master disconnected us|failed to respond to ping' "$HOOK_DIR/agent.log")" "[1-9]*"
 if tl_alive "$SL_AGENT_PID"; then
     tl_pass "the subagent survives the master's exit"
 else
@@ -40,7 +47,14 @@ while [ "$left" -gt 0 ] && ! grep -q 'type=19.*-> status' "$HOOK_DIR/fault/fault
     sleep 0.1
     left=$((left - 1))
 done
-sleep 2
+# and the agent has finished the request (its outcome line)
+left=100
+while [ "$left" -gt 0 ] && ! grep -q "request $hi for \"away1\": completed" "$HOOK_DIR/agent.log"; do
+    sleep 0.1
+    left=$((left - 1))
+done
+sl_match "the request ended while the master was away" \
+    "$(grep -c "request $hi for \"away1\": completed" "$HOOK_DIR/agent.log")" "[1-9]*"
 if ! sl_snmpd_start "$HOOK_DIR/snmpd" "$SL_PORT" "$SL_SOCK" "$SL_TRAP_PORT"; then
     tl_fail "snmpd starts again"
     tl_summary

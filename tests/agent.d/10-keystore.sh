@@ -38,8 +38,16 @@ fi
 sl_match "  scepcHistKeyName.$h3" "$line" "*~ $H.2.$h3 = STRING: \"k3\"*"
 sl_match "  scepcKeyStoreCount.0" "$line" "*~ $SL_ROOT.1.5.2.0 = Gauge32: 3*"
 sl_match "  scepcKeyStoreCapacity.0" "$line" "*~ $SL_ROOT.1.5.1.0 = Gauge32: 3*"
-sleep 0.5
-sl_eq "  and no scepcEnrollFailed for it" "$(sl_traps_since | grep -c "$TRAPOID.3~")" 0
+# A later notification is the sentinel: once scepcKeyStoreFull for k4 has
+# arrived, a scepcEnrollFailed for k3 would have arrived before it.
+sl_enroll k4 k4.example.com "$SCEP_CHALLENGE" >/dev/null
+if sl_traps_since | grep -F -- "$TRAPOID.2~" | grep -q '"k4"' ||
+    { sl_trap_wait 30 '"k4"' >/dev/null && sl_traps_since | grep -q "$TRAPOID.2~.*\"k4\""; }; then
+    tl_pass "  sentinel: scepcKeyStoreFull for k4"
+else
+    tl_fail "  sentinel: scepcKeyStoreFull for k4" "$(sl_traps_since | tail -n 2)"
+fi
+sl_eq "  and no scepcEnrollFailed for k3 or k4" "$(sl_traps_since | grep -c "$TRAPOID.3~")" 0
 
 # --- delete a key row; the default key is refused
 ki=$(sl_key_index k1)
