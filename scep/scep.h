@@ -107,7 +107,8 @@ enum {
 typedef void (*scep_log_fn)(int level, const char *msg, void *ctx);
 void scep_set_log(scep_log_fn fn, void *ctx); /* NULL: stderr, INFO and up */
 void scep_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void scep_vlog(int level, const char *fmt, va_list ap);
+__attribute__((format(printf, 2, 0))) void scep_vlog(int level, const char *fmt,
+                                                     va_list ap);
 
 /* ------------------------------------------------------------------------ */
 /* Injectable clock and randomness (DESIGN.md section 3).                    */
