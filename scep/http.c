@@ -21,19 +21,19 @@
  *  - Response bodies are capped at SCEP_HTTP_MAX_BODY: a SCEP answer is a few
  *    kilobytes, anything much bigger is a misconfigured URL or hostile.
  *  - The URL is never copied into an error text (it may carry user:password).
- *  - libcurl is loaded with dlopen() at the first request, not linked: with
- *    its ~30 dependencies (TLS, LDAP, Kerberos, SSH ...) it is most of an idle
- *    agent's memory (SPEC P3), and an agent enrolls rarely. The calls below go
- *    through a table of the few functions used; the types come from curl.h.
+ *  - libcurl is linked normally (packaging tools see the dependency, and
+ *    curl.h's compile-time checks of curl_easy_setopt() types are on). It
+ *    is initialised at the first request, and the library found at run time
+ *    must be at least LIBCURL_MIN (the build's minimum too, m4/libcurl.m4)
+ *    and support TLS: an older or TLS-less one is refused with a log line,
+ *    not used.
  */
 #include "config.h"
 
 #include "scep-int.h"
 
 #include <ctype.h>
-#define CURL_DISABLE_TYPECHECK /* the calls go through function pointers */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -44,87 +44,44 @@
 #define SCEP_HTTP_MAX_BODY (1024u * 1024u)
 #define SCEP_USER_AGENT    "scep-agentx/" PACKAGE_VERSION
 
-#define LIBCURL_SONAME "libcurl.so.4"
+/* 7.68.0: the oldest libcurl this file is written for (m4/libcurl.m4). */
+#define LIBCURL_MIN      0x074400
+#define LIBCURL_MIN_TEXT "7.68.0"
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static int curl_ready;
-static void *curl_lib;
-static struct {
-    CURLcode (*global_init)(long);
-    void (*global_cleanup)(void);
-    CURL *(*easy_init)(void);
-    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-    CURLcode (*easy_perform)(CURL *);
-    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-    void (*easy_cleanup)(CURL *);
-    const char *(*easy_strerror)(CURLcode);
-    char *(*easy_escape)(CURL *, const char *, int);
-    void (*free)(void *);
-    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-    void (*slist_free_all)(struct curl_slist *);
-    curl_version_info_data *(*version_info)(CURLversion);
-} C;
 
-#undef curl_easy_setopt /* curl.h's own wrappers */
-#undef curl_easy_getinfo
-#define curl_global_init    C.global_init
-#define curl_global_cleanup C.global_cleanup
-#define curl_easy_init      C.easy_init
-#define curl_easy_setopt    C.easy_setopt
-#define curl_easy_perform   C.easy_perform
-#define curl_easy_getinfo   C.easy_getinfo
-#define curl_easy_cleanup   C.easy_cleanup
-#define curl_easy_strerror  C.easy_strerror
-#define curl_easy_escape    C.easy_escape
-#define curl_free           C.free
-#define curl_slist_append   C.slist_append
-#define curl_slist_free_all C.slist_free_all
-#define curl_version_info   C.version_info
-
-/* Resolve the table from an open handle; 0 when every symbol is there. The
- * *(void **)& form is the one POSIX gives for dlsym and function pointers. */
-static int resolve(void *lib)
+/* The libcurl found at run time can do what we need; else logs why. */
+static int curl_usable(void)
 {
-#define LOAD(field, name)                                                                  \
-    do {                                                                                   \
-        if (!(*(void **)&C.field = dlsym(lib, name)))                                      \
-            return -1;                                                                     \
-    } while (0)
-    LOAD(global_init, "curl_global_init");
-    LOAD(global_cleanup, "curl_global_cleanup");
-    LOAD(easy_init, "curl_easy_init");
-    LOAD(easy_setopt, "curl_easy_setopt");
-    LOAD(easy_perform, "curl_easy_perform");
-    LOAD(easy_getinfo, "curl_easy_getinfo");
-    LOAD(easy_cleanup, "curl_easy_cleanup");
-    LOAD(easy_strerror, "curl_easy_strerror");
-    LOAD(easy_escape, "curl_easy_escape");
-    LOAD(free, "curl_free");
-    LOAD(slist_append, "curl_slist_append");
-    LOAD(slist_free_all, "curl_slist_free_all");
-    LOAD(version_info, "curl_version_info");
-#undef LOAD
-    return 0;
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    if (!v || v->version_num < LIBCURL_MIN) {
+        scep_log(SCEP_LOG_ERR, "libcurl %s at run time; at least %s is needed",
+                 v && v->version ? v->version : "?", LIBCURL_MIN_TEXT);
+        return 0;
+    }
+    if (!(v->features & CURL_VERSION_SSL)) {
+        scep_log(SCEP_LOG_ERR, "libcurl %s at run time has no TLS support (https)",
+                 v->version);
+        return 0;
+    }
+    return 1;
 }
 
-/* Load libcurl and run curl_global_init, once (under a lock: libcurl's
- * global init was not thread-safe before 7.84). */
+/* Check the run-time libcurl and run curl_global_init, once (under a lock:
+ * libcurl's global init was not thread-safe before 7.84). */
 static scep_rc ensure_curl(void)
 {
     scep_rc rc = SCEP_OK;
 
     pthread_mutex_lock(&init_lock);
     if (!curl_ready) {
-        if (!curl_lib)
-            curl_lib = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!curl_lib || resolve(curl_lib) != 0) {
-            scep_log(SCEP_LOG_ERR, "cannot load %s: %s", LIBCURL_SONAME, dlerror());
+        if (!curl_usable())
             rc = SCEP_E_INTERNAL;
-        } else if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {
+        else if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
             curl_ready = 1;
-        } else {
+        else
             rc = SCEP_E_INTERNAL;
-        }
     }
     pthread_mutex_unlock(&init_lock);
     return rc;
@@ -133,18 +90,16 @@ static scep_rc ensure_curl(void)
 const char *scep_version_info(void)
 {
     static char buf[160];
-    const curl_version_info_data *v =
-        ensure_curl() == SCEP_OK ? curl_version_info(CURLVERSION_NOW) : NULL;
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
     snprintf(buf, sizeof buf, "%s, libcurl %s", OpenSSL_version(OPENSSL_VERSION),
-             v ? v->version : "(not loaded)");
+             v && v->version ? v->version : "?");
     return buf;
 }
 
-/* Nothing heavy happens here: libcurl (and the libraries it initialises) and
- * the private OpenSSL context with the legacy provider are set up on first
- * use, by the first request (ensure_curl) and the first SCEP message
- * (scep_libctx), both under a lock. An agent that never enrolls does not pay
- * for them (SPEC P3, idle RSS). */
+/* Nothing heavy happens here: libcurl's global state (and the TLS library
+ * it initialises) and the private OpenSSL context with the legacy provider
+ * are set up on first use, by the first request (ensure_curl) and the first
+ * SCEP message (scep_libctx), both under a lock. */
 scep_rc scep_global_init(void)
 {
     return SCEP_OK;
