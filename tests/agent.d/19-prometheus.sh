@@ -26,16 +26,25 @@ cp "$CONTRIB/generator.yml" "$gen/"
 # base MIBs: the system's, else ../shared/mibs (Debian ships no IETF MIBs)
 mibdirs=$top/mibs:/usr/share/snmp/mibs
 [ -d "$top/../shared/mibs" ] && mibdirs=$mibdirs:$top/../shared/mibs
-if (cd "$gen" && MIBDIRS=$mibdirs prometheus-snmp-generator --fail-on-parse-errors generate) \
-    >"$gen/out" 2>&1; then
-    tl_pass "prometheus-snmp-generator generate"
+have_base=0
+for _d in $(echo "$mibdirs" | tr ':' ' '); do
+    ls "$_d"/SNMPv2-SMI* >/dev/null 2>&1 && have_base=1
+done
+if [ "$have_base" = 0 ] && [ "${REQUIRE_BASE_MIBS:-0}" != 1 ]; then
+    # make distcheck: no IETF base MIBs (scripts/check requires them)
+    tl_log "SKIP: no base MIBs (SNMPv2-SMI ...) in $mibdirs: snmp.yml not regenerated"
 else
-    tl_fail "prometheus-snmp-generator generate" "$(tail -n 3 "$gen/out")"
-fi
-if diff -u "$CONTRIB/snmp.yml" "$gen/snmp.yml" >"$gen/diff" 2>&1; then
-    tl_pass "the committed snmp.yml is what generator.yml gives"
-else
-    tl_fail "the committed snmp.yml is what generator.yml gives" "$(head -n 20 "$gen/diff")"
+    if (cd "$gen" && MIBDIRS=$mibdirs prometheus-snmp-generator --fail-on-parse-errors \
+        generate) >"$gen/out" 2>&1; then
+        tl_pass "prometheus-snmp-generator generate"
+    else
+        tl_fail "prometheus-snmp-generator generate" "$(tail -n 3 "$gen/out")"
+    fi
+    if diff -u "$CONTRIB/snmp.yml" "$gen/snmp.yml" >"$gen/diff" 2>&1; then
+        tl_pass "the committed snmp.yml is what generator.yml gives"
+    else
+        tl_fail "the committed snmp.yml is what generator.yml gives" "$(head -n 20 "$gen/diff")"
+    fi
 fi
 
 # --- the rules ----------------------------------------------------------------------
