@@ -20,7 +20,9 @@
 #                          scepcKeyCertDaysLeft: a day boundary may pass)
 #   sl_mib OID-SUFFIX      print the full OID of the MIB root + suffix
 # Checks: sl_eq NAME GOT WANT, sl_match NAME GOT GLOB, sl_wait_value
-#   SECS OID GLOB (poll until the value matches; prints the last one).
+#   SECS OID GLOB (poll until the value matches; prints the last one),
+#   sl_wait_log SECS FILE ERE (until a line of FILE matches),
+#   sl_store_problems DIR (what is inconsistent in a key store directory).
 #
 # Environment (exported by agent.sh): SL_PORT (snmpd UDP port), SL_TRAPS
 # (trap log), SL_SOCK (AgentX socket), SCEPAGENTD (the daemon), SL_V3USER
@@ -147,6 +149,38 @@ sl_wait_value()
     done
     echo "$_sl_v"
     return 1
+}
+
+# sl_wait_log SECS FILE ERE: poll FILE every 0.1 s until a line matches the
+# extended regular expression ERE; status 0 when one did.
+sl_wait_log()
+{
+    _sl_left=$(($1 * 10))
+    while ! grep -q -E -- "$3" "$2" 2>/dev/null; do
+        [ "$_sl_left" -gt 0 ] || return 1
+        sleep 0.1
+        _sl_left=$((_sl_left - 1))
+    done
+    return 0
+}
+
+# sl_store_problems DIR: print what is wrong in key store DIR (nothing when
+# it is consistent): a .meta without its .key or .crt, a .key without its
+# .meta, a staging (.new) or temporary file left behind.
+sl_store_problems()
+{
+    for _sl_m in "$1"/*.meta; do
+        [ -e "$_sl_m" ] || continue
+        _sl_b=${_sl_m%.meta}
+        [ -e "$_sl_b.key" ] || echo "no .key for $_sl_m"
+        [ -e "$_sl_b.crt" ] || echo "no .crt for $_sl_m"
+    done
+    for _sl_k in "$1"/*.key; do
+        [ -e "$_sl_k" ] || continue
+        [ -e "${_sl_k%.key}.meta" ] || echo "no .meta for $_sl_k"
+    done
+    ls -a "$1" | grep -E '\.new$|\.tmp|^\.[^.].*[0-9A-Za-z]{6}$' |
+        grep -v -x -e .nextindex -e .store.lock | sed 's/^/left over: /'
 }
 
 # ---- snmpd / snmptrapd -------------------------------------------------------

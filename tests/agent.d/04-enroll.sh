@@ -120,11 +120,7 @@ sl_eq "  no key row" "$(sl_key_index bad1)" ""
 # duration); certificate times as ISO 8601 dates.
 host=${SCEP_URL#http://}
 host=${host%%/*}
-_left=50
-while [ "$_left" -gt 0 ] && ! grep -q "request $hi for \"bad1\": " "$HOOK_DIR/agent.log"; do
-    sleep 0.1
-    _left=$((_left - 1))
-done
+sl_wait_log 5 "$HOOK_DIR/agent.log" "request $hi for \"bad1\": "
 sl_match "log: the failed request's outcome line" \
     "$(grep "request $hi for \"bad1\": " "$HOOK_DIR/agent.log")" \
     "manual request $hi for \"bad1\": Communication error (SCEP ERROR Fail Info 2)*, server $host, [0-9]*.[0-9][0-9] s"

@@ -37,11 +37,7 @@ walk=$(sl_walk "$SL_ROOT")
 # Everything before is in the log once the agent has logged a SIGHUP it got
 # after it (the log pipe of the worker is drained in the same loop).
 kill -HUP "$SL_AGENT_PID"
-_left=100
-while [ "$_left" -gt 0 ] && ! grep -q 'SIGHUP: .* re-read' "$HOOK_DIR/agent.log"; do
-    sleep 0.1
-    _left=$((_left - 1))
-done
+sl_wait_log 10 "$HOOK_DIR/agent.log" 'SIGHUP: .* re-read'
 sl_match "the agent logged the SIGHUP" "$(grep -c 'SIGHUP: .* re-read' "$HOOK_DIR/agent.log")" \
     "[1-9]*"
 

@@ -29,32 +29,24 @@ hi=$(sl_get "$SL_REQ.13.0")
 sl_snmpd_stop
 t0=$(date +%s)
 # until the subagent noticed (its ping failed), then it must still run
-left=100
-while [ "$left" -gt 0 ] && ! grep -q -E 'master disconnected us|failed to respond to ping' "$HOOK_DIR/agent.log"; do
-    sleep 0.1
-    left=$((left - 1))
-done
-sl_match "the subagent noticed the master's exit" \
-    "$(grep -c -E 'master disconnected us|failed to respond to ping' "$HOOK_DIR/agent.log")" "[1-9]*"
+if sl_wait_log 10 "$HOOK_DIR/agent.log" 'master disconnected us|failed to respond to ping'; then
+    tl_pass "the subagent noticed the master's exit"
+else
+    tl_fail "the subagent noticed the master's exit"
+fi
 if tl_alive "$SL_AGENT_PID"; then
     tl_pass "the subagent survives the master's exit"
 else
     tl_fail "the subagent survives the master's exit"
 fi
-# Stay away until the enrollment is certainly over (faultsrv logs the answer).
-left=100
-while [ "$left" -gt 0 ] && ! grep -q 'type=19.*-> status' "$HOOK_DIR/fault/faultsrv0.err" 2>/dev/null; do
-    sleep 0.1
-    left=$((left - 1))
-done
-# and the agent has finished the request (its outcome line)
-left=100
-while [ "$left" -gt 0 ] && ! grep -q "request $hi for \"away1\": completed" "$HOOK_DIR/agent.log"; do
-    sleep 0.1
-    left=$((left - 1))
-done
-sl_match "the request ended while the master was away" \
-    "$(grep -c "request $hi for \"away1\": completed" "$HOOK_DIR/agent.log")" "[1-9]*"
+# Stay away until the enrollment is certainly over (faultsrv logs the
+# answer) and the agent has finished the request (its outcome line).
+sl_wait_log 10 "$HOOK_DIR/fault/faultsrv0.err" 'type=19.*-> status'
+if sl_wait_log 10 "$HOOK_DIR/agent.log" "request $hi for \"away1\": completed"; then
+    tl_pass "the request ended while the master was away"
+else
+    tl_fail "the request ended while the master was away"
+fi
 if ! sl_snmpd_start "$HOOK_DIR/snmpd" "$SL_PORT" "$SL_SOCK" "$SL_TRAP_PORT"; then
     tl_fail "snmpd starts again"
     tl_summary

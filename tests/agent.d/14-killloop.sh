@@ -68,23 +68,6 @@ auto_keys()
     ls "$KEYS" 2>/dev/null | grep -c -E '^auto(-[0-9]+)?\.meta$'
 }
 
-# The store directory is consistent (see the header); prints what is wrong.
-store_problems()
-{
-    for _m in "$KEYS"/*.meta; do
-        [ -e "$_m" ] || continue
-        _b=${_m%.meta}
-        [ -e "$_b.key" ] || echo "no .key for $_m"
-        [ -e "$_b.crt" ] || echo "no .crt for $_m"
-    done
-    for _k in "$KEYS"/*.key; do
-        [ -e "$_k" ] || continue
-        [ -e "${_k%.key}.meta" ] || echo "no .meta for $_k"
-    done
-    ls -a "$KEYS" | grep -E '\.new$|\.tmp|^\.[^.].*[0-9A-Za-z]{6}$' | grep -v -x -e .nextindex -e .store.lock \
-        -e .lock | sed 's/^/left over: /'
-}
-
 # Wait until no history row is waiting(1) or inProgress(2); 0 when settled.
 settle()
 {
@@ -178,7 +161,7 @@ while [ "$i" -le "$LOOPS" ]; do
         round_fail "no row stays In progress or Waiting" "$(sl_walk "$H.4" | tr '\n' ' ')"
     fi
 
-    p=$(store_problems)
+    p=$(sl_store_problems "$KEYS")
     [ -z "$p" ] || round_fail "key store consistent" "$(printf '%s' "$p" | tr '\n' ';')"
 
     case $what in

@@ -17,24 +17,12 @@ SL_CAPACITY=20 sl_agent_conf_std "$B"
 tl_spawn "$B/agent.out" "$SCEPAGENTD" -f -c "$B/agent.conf" -Lf "$B/agent.log"
 second=$TL_LAST_PID
 
-# wait_log FILE TEXT SECS: until FILE contains TEXT.
-wait_log()
-{
-    _left=$(($3 * 10))
-    while [ "$_left" -gt 0 ]; do
-        grep -q -F -- "$2" "$1" 2>/dev/null && return 0
-        tl_alive "$second" || return 1
-        sleep 0.1
-        _left=$((_left - 1))
-    done
-    return 1
-}
-if wait_log "$B/agent.log" "registering pdu failed" 20; then
+if sl_wait_log 20 "$B/agent.log" "registering pdu failed"; then
     tl_pass "the master refuses the second agent's registrations"
 else
     tl_fail "the master refuses the second agent's registrations" "$(tail -n 5 "$B/agent.log")"
 fi
-if wait_log "$B/agent.log" "reconnecting to register again" 20; then
+if sl_wait_log 20 "$B/agent.log" "reconnecting to register again"; then
     tl_pass "the second agent tries again"
 else
     tl_fail "the second agent tries again" "$(tail -n 5 "$B/agent.log")"

@@ -31,22 +31,6 @@ fi
 sl_hook_start
 sl_use_server "$SCEP_URL" >/dev/null
 
-# The store directory is consistent; prints what is wrong.
-store_problems()
-{
-    for _m in "$KEYS"/*.meta; do
-        [ -e "$_m" ] || continue
-        _b=${_m%.meta}
-        [ -e "$_b.key" ] || echo "no .key for $_m"
-        [ -e "$_b.crt" ] || echo "no .crt for $_m"
-    done
-    for _k in "$KEYS"/*.key; do
-        [ -e "$_k" ] || continue
-        [ -e "${_k%.key}.meta" ] || echo "no .meta for $_k"
-    done
-    ls -a "$KEYS" | grep -E '\.new$|\.tmp' | sed 's/^/left over: /'
-}
-
 # enroll NAME: one manual request; prints the row's final state and detail.
 enroll()
 {
@@ -64,7 +48,7 @@ r=$(enroll full1)
 sl_eq "file system full: row Error, keyStoreError(27)" "$r" "3 27"
 sl_match "  the text names the cause" "$(sl_get "$H.8.$(sl_get "$SL_REQ.13.0")")" \
     "*[Nn]o space*"
-sl_eq "  no half-written file" "$(store_problems)" ""
+sl_eq "  no half-written file" "$(sl_store_problems "$KEYS")" ""
 sl_eq "  no key row" "$(sl_key_index full1)" ""
 sl_eq "  ok1 still there" "$(sl_key_index ok1 | grep -c .)" 1
 sl_eq "  the agent serves (a walk)" "$(sl_walk "$SL_ROOT" >/dev/null 2>&1 && echo ok)" ok
@@ -107,7 +91,7 @@ else
     tl_fail "faultsrv slow:30 starts"
 fi
 
-sl_eq "the store is consistent at the end" "$(store_problems)" ""
+sl_eq "the store is consistent at the end" "$(sl_store_problems "$KEYS")" ""
 sl_agent_stop
 umount "$KEYS"
 tl_summary
