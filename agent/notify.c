@@ -11,7 +11,13 @@
  * No trap can be sent while the AgentX session is down: those raised
  * meanwhile wait in a bounded queue (trapQueueMax, the oldest is dropped and
  * counted) and are sent by a short alarm after reconnection, once the
- * subagent has registered its subtrees again.
+ * subagent has registered its subtrees again. A trap sent just before the
+ * session was found down may be lost: written into a socket the master no
+ * longer reads, or received by a master killed before it forwarded it. So
+ * the traps sent in the last RESEND_WINDOW seconds (at least the ping
+ * interval) before a disconnect are queued again and sent after the
+ * reconnection: at least once around a master restart, at the price of a
+ * rare duplicate.
  *
  * scepcEnrollPending goes out once per transaction (the transactionIDs
  * already announced are remembered); scepcCertExpiring at most once a day per
@@ -26,12 +32,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FLUSH_DELAY_MS 200  /* after reconnection: registrations first */
 #define EXPIRY_PERIOD  3600 /* seconds between expiry checks */
 #define EXPIRY_SOON    2    /* seconds: check after the key store changed */
 #define PENDING_SEEN   64   /* pending transactions remembered */
+#define RESEND_WINDOW  2    /* seconds (or the ping interval when longer) */
+#define RECENT_MAX     32   /* sent traps remembered for that */
 
 typedef struct queued {
     netsnmp_variable_list *vars;
@@ -51,6 +60,11 @@ static struct {
     unsigned seen_next;
     expiry_mark *marks; /* sorted by key index */
     size_t n_marks;
+    struct {
+        netsnmp_variable_list *vars;
+        time_t when;      /* CLOCK_MONOTONIC seconds */
+    } recent[RECENT_MAX]; /* sent lately, oldest first */
+    unsigned n_recent;
 } N;
 
 static const oid trap_oid_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0}; /* snmpTrapOID.0 */
@@ -91,10 +105,46 @@ static int enabled(int which)
 
 /* ---- the queue ----------------------------------------------------------- */
 
+static time_t mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static time_t resend_window(void)
+{
+    time_t w = (time_t)g_agent.conf.ping_interval;
+    return w > RESEND_WINDOW ? w : RESEND_WINDOW;
+}
+
+/* Keep vars (owned) among the recently sent ones; forget what is too old. */
+static void remember(netsnmp_variable_list *vars)
+{
+    time_t now = mono_now();
+    unsigned keep = 0;
+    for (unsigned i = 0; i < N.n_recent; i++) {
+        if (N.recent[i].when + resend_window() < now) {
+            snmp_free_varbind(N.recent[i].vars);
+            continue;
+        }
+        N.recent[keep++] = N.recent[i];
+    }
+    N.n_recent = keep;
+    if (N.n_recent == RECENT_MAX) { /* still full: the oldest goes */
+        snmp_free_varbind(N.recent[0].vars);
+        memmove(&N.recent[0], &N.recent[1], (RECENT_MAX - 1) * sizeof N.recent[0]);
+        N.n_recent--;
+    }
+    N.recent[N.n_recent].vars = vars;
+    N.recent[N.n_recent].when = now;
+    N.n_recent++;
+}
+
 static void send_now(netsnmp_variable_list *vars)
 {
     send_v2trap(vars); /* copies vars; sysUpTime.0 is put in front */
-    snmp_free_varbind(vars);
+    remember(vars);
 }
 
 static const char *name_of(const netsnmp_variable_list *vars)
@@ -193,8 +243,45 @@ static void emit(netsnmp_variable_list *vars)
         schedule_flush();
 }
 
+/* The session went down: what was sent in the window before goes in front of
+ * the queue, to be sent again after the reconnection. */
+static void requeue_recent(void)
+{
+    time_t now = mono_now();
+    unsigned n = 0;
+    queued *first = NULL, *last = NULL;
+    for (unsigned i = 0; i < N.n_recent; i++) {
+        queued *q = N.recent[i].when + resend_window() >= now ? calloc(1, sizeof *q) : NULL;
+        if (!q) {
+            snmp_free_varbind(N.recent[i].vars);
+            continue;
+        }
+        q->vars = N.recent[i].vars;
+        if (last)
+            last->next = q;
+        else
+            first = q;
+        last = q;
+        n++;
+    }
+    N.n_recent = 0;
+    if (!n)
+        return;
+    last->next = N.head;
+    if (!N.head)
+        N.tail = last;
+    N.head = first;
+    N.count += n;
+    snmp_log(LOG_INFO,
+             "master agent gone: the %u notification(s) sent in the last %ld s are sent "
+             "again after the reconnection\n",
+             n, (long)resend_window());
+}
+
 void agent_notify_connected(int up)
 {
+    if (!up && g_agent.connected)
+        requeue_recent();
     g_agent.connected = up;
     DEBUGMSGTL(
         ("scepagentd/notify", "master %s, %u queued\n", up ? "up" : "down", N.count));

@@ -31,6 +31,14 @@ check()
     echo "$? $(head -n 1 "$HOOK_DIR/out")"
 }
 
+# A certificate issued a moment ago for 365 days crosses from 365 to 364
+# days left within its first seconds (notAfter is whole seconds): wait
+# until the value is the same twice, a second apart; the next boundary is a
+# day away.
+v0=$(sl_get "$MIN")
+while sleep 1 && v1=$(sl_get "$MIN") && [ "$v1" != "$v0" ]; do
+    v0=$v1
+done
 for oid in "$MIN" "$DAYS"; do
     what=scepcKeyStoreMinDays
     [ "$oid" = "$DAYS" ] && what="scepcKeyCertDaysLeft.$ki (nag1)"
