@@ -62,8 +62,10 @@ while [ "$i" -le "$LOOPS" ]; do
         bad=$((bad + 1))
         ;;
     esac
-    if ! sl_trap_wait 30 "$TRAPOID.4~" >/dev/null ||
-        ! sl_traps_since | grep -F -- "$TRAPOID.4~" | grep -q "\"r$i\""; then
+    # wait for r$i's own (an earlier round's may come again first: at least
+    # once around a master restart)
+    if ! line=$(sl_trap_wait 30 "STRING: \"r$i\"") ||
+        ! printf '%s\n' "$line" | grep -q -F -- "$TRAPOID.4~"; then
         tl_fail "round $i: scepcCertObtained for r$i arrives"
         bad=$((bad + 1))
     fi
