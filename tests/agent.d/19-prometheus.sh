@@ -23,13 +23,14 @@ done
 gen=$HOOK_DIR/gen
 mkdir -p "$gen"
 cp "$CONTRIB/generator.yml" "$gen/"
-# base MIBs: the system's, else ../shared/mibs (Debian ships no IETF MIBs)
-mibdirs=$top/mibs:/usr/share/snmp/mibs
-[ -d "$top/../shared/mibs" ] && mibdirs=$mibdirs:$top/../shared/mibs
-have_base=0
-for _d in $(echo "$mibdirs" | tr ':' ' '); do
-    ls "$_d"/SNMPv2-SMI* >/dev/null 2>&1 && have_base=1
-done
+# base MIBs: found as test_mib.sh finds them (basemibs.sh: the system's,
+# else ../shared/mibs beside the tree; BASE_MIBS overrides)
+IMPORTED="SNMPv2-SMI SNMPv2-TC SNMPv2-CONF SNMP-FRAMEWORK-MIB INET-ADDRESS-MIB NET-SNMP-MIB"
+. "$srcdir/basemibs.sh"
+base=$(find_base_mibs)
+mibdirs=$top/mibs:$base
+have_base=1
+[ -z "$(missing_modules "$base")" ] || have_base=0
 if [ "$have_base" = 0 ] && [ "${REQUIRE_BASE_MIBS:-0}" != 1 ]; then
     # make distcheck: no IETF base MIBs (scripts/check requires them)
     tl_log "SKIP: no base MIBs (SNMPv2-SMI ...) in $mibdirs: snmp.yml not regenerated"
