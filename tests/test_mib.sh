@@ -81,51 +81,7 @@ LC_ALL=C
 export LC_ALL
 mkdir -p "$SNMPCONFPATH" "$SNMP_PERSISTENT_DIR/cert_indexes"
 
-# Is module $1 in one of the colon-separated directories $2?
-module_in_path() {
-    _m=$1
-    _rest=$2:
-    while [ -n "$_rest" ]; do
-        _d=${_rest%%:*}
-        _rest=${_rest#*:}
-        [ -n "$_d" ] || continue
-        for _f in "$_d/$_m" "$_d/$_m.txt" "$_d/$_m.my" "$_d/$_m.mib"; do
-            if [ -f "$_f" ]; then
-                return 0
-            fi
-        done
-    done
-    return 1
-}
-
-# The modules of $IMPORTED that are not in path $1.
-missing_modules() {
-    _miss=
-    for _m in $IMPORTED; do
-        module_in_path "$_m" "$1" || _miss="$_miss $_m"
-    done
-    echo "$_miss"
-}
-
-find_base_mibs() {
-    if [ -n "${BASE_MIBS:-}" ]; then
-        echo "$BASE_MIBS"
-        return
-    fi
-    _p=
-    for _d in /usr/share/snmp/mibs /usr/share/snmp/mibs/ietf \
-        /usr/share/snmp/mibs/iana /usr/share/mibs/ietf /usr/share/mibs/iana \
-        /usr/share/mibs/netsnmp /usr/local/share/snmp/mibs; do
-        if [ -d "$_d" ]; then
-            _p=${_p:+$_p:}$_d
-        fi
-    done
-    if [ -n "$(missing_modules "$_p")" ]; then
-        # The system lacks some IETF modules (Debian does not ship them).
-        _p=${_p:+$_p:}$top_srcdir/../shared/mibs
-    fi
-    echo "$_p"
-}
+. "$srcdir/basemibs.sh"
 
 # All nodes of the module in OID order: "oid name kind access", where kind is
 # smidump's (node, scalar, table, row, column, notification, group,

@@ -23,13 +23,15 @@ done
 gen=$HOOK_DIR/gen
 mkdir -p "$gen"
 cp "$CONTRIB/generator.yml" "$gen/"
-# base MIBs: the system's, else ../shared/mibs (Debian ships no IETF MIBs)
-mibdirs=$top/mibs:/usr/share/snmp/mibs
-[ -d "$top/../shared/mibs" ] && mibdirs=$mibdirs:$top/../shared/mibs
-have_base=0
-for _d in $(echo "$mibdirs" | tr ':' ' '); do
-    ls "$_d"/SNMPv2-SMI* >/dev/null 2>&1 && have_base=1
-done
+# base MIBs: found as test_mib.sh finds them (basemibs.sh: the system's,
+# else ../shared/mibs beside the tree; BASE_MIBS overrides)
+IMPORTED="SNMPv2-SMI SNMPv2-TC SNMPv2-CONF SNMP-FRAMEWORK-MIB INET-ADDRESS-MIB NET-SNMP-MIB"
+. "$srcdir/basemibs.sh"
+# (absolute: the generator runs in $gen)
+base=$(top_srcdir=$top && find_base_mibs)
+mibdirs=$top/mibs:$base
+have_base=1
+[ -z "$(missing_modules "$base")" ] || have_base=0
 if [ "$have_base" = 0 ] && [ "${REQUIRE_BASE_MIBS:-0}" != 1 ]; then
     # make distcheck: no IETF base MIBs (scripts/check requires them)
     tl_log "SKIP: no base MIBs (SNMPv2-SMI ...) in $mibdirs: snmp.yml not regenerated"
@@ -70,6 +72,21 @@ sl_eq "a refused request prombad" "$(sl_enroll prombad prombad.example.com wrong
 hb=$(sl_get "$SL_REQ.13.0")
 sl_eq "  ended in Error" "$(sl_wait_hist "$hb" 60)" 3
 ki=$(sl_key_index prom1)
+# an automatic request refused too (wrong challenge: FAILURE, no retry):
+# random delay off, start in 4 s, once
+A=$SL_AUTO
+t=$(($(date +%s) + 4))
+# shellcheck disable=SC2046
+st=$(printf '%04x%02x%02x%02x%02x%02x00' $(date -d "@$t" '+%Y %-m %-d %-H %-M %-S'))
+r=$(sl_set_err "$A.10.0" s promauto "$A.14.0" s promauto.example.com "$A.17.0" i 2 \
+    "$A.15.0" s wrong-auto "$A.3.0" i 2 "$A.2.0" x "$st" "$A.4.0" u 0 "$A.5.0" u 1 \
+    "$A.6.0" u 0 "$A.7.0" i 1 "$A.8.0" i 1)
+sl_eq "automatic request promauto set" "$r" noError
+sl_eq "  and enabled" "$(sl_set_err "$A.1.0" i 1)" noError
+ha=$(sl_get "$SL_ROOT.1.4.2.0")
+sl_eq "  its row (scepcHistSource automatic)" "$(sl_get "$SL_HIST.3.$ha")" 2
+sl_eq "  ended in Error" "$(sl_wait_hist "$ha" 60)" 3
+sl_eq "  scepcAutoFailures 1" "$(sl_get "$A.21.0")" 1
 
 m=$HOOK_DIR/metrics
 curl -s --max-time 30 \
@@ -103,5 +120,49 @@ sl_eq "scepcHistSource_info of the refused request: manual" \
     "$(grep -c "^scepcHistSource_info{$histlabels,scepcHistSource=\"manual\"} 1$" "$m")" 1
 sl_match "scepcKeyStoreMinDays" "$(grep '^scepcKeyStoreMinDays ' "$m")" \
     "scepcKeyStoreMinDays [0-9]*"
+ahl="scepcHistIndex=\"$ha\",scepcHistKeyName=\"promauto\""
+sl_eq "scepcHistSource_info of the automatic request: automatic" \
+    "$(grep -c "^scepcHistSource_info{$ahl,scepcHistSource=\"automatic\"} 1$" "$m")" 1
+sl_eq "scepcAutoFailures 1" "$(grep -c '^scepcAutoFailures 1$' "$m")" 1
+lf=$(sed -n 's/^scepcAutoLastFailed //p' "$m" | awk '{ printf "%d", $1 }')
+now=$(date +%s)
+sl_eq "scepcAutoLastFailed is the last minute (Unix time $lf, now $now)" \
+    "$([ "${lf:-0}" -gt $((now - 60)) ] && [ "$lf" -le "$now" ] && echo yes)" yes
+
+# --- the alerts on this very scrape -----------------------------------------------------
+# promtool evaluates scep-alerts.yml over the scraped series (labelled as the
+# README's scrape job would, held for 2 hours): the failed automatic request
+# raises ScepAutomaticRequestFailed, nothing else fires for a host with one
+# valid key.
+al=$HOOK_DIR/alerts
+mkdir -p "$al"
+cp "$CONTRIB/scep-alerts.yml" "$al/"
+{
+    echo "rule_files: [scep-alerts.yml]"
+    echo "evaluation_interval: 1m"
+    echo "tests:"
+    echo "  - interval: 1m"
+    echo "    input_series:"
+    echo "      - series: 'up{job=\"scep\",instance=\"h\"}'"
+    echo "        values: '1x120'"
+    grep '^scep' "$m" | sed -e 's/^\([A-Za-z0-9_]*\){/\1{job="scep",instance="h",/' \
+        -e 's/^\([A-Za-z0-9_]*\) /\1{job="scep",instance="h"} /' |
+        awk '{ v = $NF; $NF = ""; sub(/ $/, ""); gsub(/\047/, "\047\047");
+               printf "      - series: \047%s\047\n        values: \047%sx120\047\n", $0, v }'
+    echo "    alert_rule_test:"
+    for a in ScepCertificateExpiringSoon ScepCertificateExpired ScepKeyStoreFull \
+        ScepAgentNotAnswering; do
+        printf '      - eval_time: 90m\n        alertname: %s\n        exp_alerts: []\n' "$a"
+    done
+    echo "      - eval_time: 90m"
+    echo "        alertname: ScepAutomaticRequestFailed"
+    echo "        exp_alerts:"
+    echo "          - exp_labels: {severity: warning, job: scep, instance: h}"
+    echo "            exp_annotations:"
+    echo "              summary: 'Last automatic SCEP request failed on h'"
+    echo "              description: 'The automatic request ended in Error and none has completed since; scepcHistDetail of its history row (scepcHistSource automatic, scepcHistState error) says why.'"
+} >"$al/scrape.test.yml"
+out=$(cd "$al" && promtool test rules scrape.test.yml 2>&1)
+sl_match "the alerts over the scrape: only ScepAutomaticRequestFailed fires" "$out" "*SUCCESS*"
 sl_agent_stop
 tl_summary
