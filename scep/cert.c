@@ -188,3 +188,28 @@ scep_rc scep_cert_read_file(const char *path, X509 **out, scep_error *e)
     }
     return SCEP_OK;
 }
+
+/* ---- validity as the key store and the MIB show it ---------------------- */
+
+long scep_days_left(const scep_keyinfo *k, time_t now)
+{
+    long long d = (long long)k->not_after - (long long)now;
+    long long q = d / 86400;
+
+    if (d % 86400 != 0 && d < 0)
+        q--; /* floor, not truncation */
+    return (long)q;
+}
+
+scep_cert_status scep_cert_status_at(const scep_keyinfo *k, time_t now, unsigned warn_days)
+{
+    if (!k->has_cert)
+        return SCEP_CERT_NONE;
+    if (now < k->not_before)
+        return SCEP_CERT_NOTYETVALID;
+    if (now >= k->not_after)
+        return SCEP_CERT_EXPIRED;
+    if (warn_days && scep_days_left(k, now) <= (long)warn_days) /* "or fewer" (MIB) */
+        return SCEP_CERT_EXPIRING;
+    return SCEP_CERT_VALID;
+}

@@ -504,29 +504,6 @@ int scep_keystore_find_usage(scep_keystore *ks, scep_usage usage, char *name, si
     return best != NULL;
 }
 
-long scep_days_left(const scep_keyinfo *k, time_t now)
-{
-    long long d = (long long)k->not_after - (long long)now;
-    long long q = d / 86400;
-
-    if (d % 86400 != 0 && d < 0)
-        q--; /* floor, not truncation */
-    return (long)q;
-}
-
-scep_cert_status scep_cert_status_at(const scep_keyinfo *k, time_t now, unsigned warn_days)
-{
-    if (!k->has_cert)
-        return SCEP_CERT_NONE;
-    if (now < k->not_before)
-        return SCEP_CERT_NOTYETVALID;
-    if (now >= k->not_after)
-        return SCEP_CERT_EXPIRED;
-    if (warn_days && scep_days_left(k, now) <= (long)warn_days) /* "or fewer" (MIB) */
-        return SCEP_CERT_EXPIRING;
-    return SCEP_CERT_VALID;
-}
-
 /* ---- store ------------------------------------------------------------------ */
 
 static scep_rc chain_to_pem(STACK_OF(X509) *chain, char **pem, size_t *len, scep_error *e)
@@ -798,49 +775,12 @@ out:
     return rc;
 }
 
-/* ---- sharing the directory with other processes (sceptool --store) ------- */
-
-static int flock_file(const scep_keystore *ks, const char *file, int op)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", ks->dir, file);
-    /* A descriptor of its own for every operation: flock() is per open file,
-     * so two threads of one process holding the same one would share a lock
-     * (and one's unlock would drop the other's). */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    if (flock(fd, op) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-scep_rc scep_keystore_writable(scep_keystore *ks, scep_error *e)
-{
-    if (access(ks->dir, W_OK) != 0)
-        return scep_error_set(e, SCEP_E_IO, "key store %s: %s", ks->dir, strerror(errno));
-    return SCEP_OK;
-}
-
-int scep_ks_flock(const scep_keystore *ks, int op)
-{
-    return flock_file(ks, KS_LOCK_FILE, op);
-}
-
-void scep_ks_funlock(int fd)
-{
-    if (fd >= 0)
-        close(fd); /* releases the lock */
-}
-
 scep_rc scep_keystore_store(scep_keystore *ks, const char *name, EVP_PKEY *key, X509 *cert,
                             STACK_OF(X509) *chain, scep_usage usage, const char *policy,
                             const char *replace, scep_keyinfo *out, scep_error *e)
 {
     int lk = scep_ks_flock(ks, LOCK_SH); /* half-written files: no clean-up meanwhile */
-    int slk = flock_file(ks, KS_STORE_LOCK_FILE, LOCK_EX); /* one store at a time */
+    int slk = scep_ks_store_flock(ks);   /* one store at a time */
     scep_rc rc = store_files(ks, name, key, cert, chain, usage, policy, replace, out, e);
     scep_ks_funlock(slk);
     scep_ks_funlock(lk);

@@ -137,6 +137,8 @@ void scep_certrep_clear(scep_certrep *r);
 #define KS_STORE_LOCK_FILE ".store.lock"
 /* flock(op) on a fresh descriptor of the lock file; -1 when it cannot be had. */
 int scep_ks_flock(const scep_keystore *ks, int op);
+/* KS_STORE_LOCK_FILE, LOCK_EX (waits); -1 when it cannot be had. */
+int scep_ks_store_flock(const scep_keystore *ks);
 void scep_ks_funlock(int fd);
 
 /* ---- Key store internals (keystore.c) ----------------------------------- */
