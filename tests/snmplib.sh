@@ -229,6 +229,20 @@ EOF
     return 1
 }
 
+# sl_private_snmpd: a hook's own snmpd (free port SL_PORT, socket
+# HOOK_DIR/agentx.sock), so the shared master of agent.sh is not disturbed;
+# the hook ends (failed) when it does not start.
+sl_private_snmpd()
+{
+    tl_port SL_PORT || exit 99
+    SL_SOCK=$HOOK_DIR/agentx.sock
+    if ! sl_snmpd_start "$HOOK_DIR/snmpd" "$SL_PORT" "$SL_SOCK" "$SL_TRAP_PORT"; then
+        tl_fail "private snmpd starts"
+        tl_summary
+        exit 1
+    fi
+}
+
 # Stop a daemon started here, wait for it; print nothing, return its status.
 sl_stop_pid()
 {

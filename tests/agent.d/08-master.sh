@@ -5,13 +5,7 @@
 # socket), so the shared master of agent.sh is not disturbed.
 . "$srcdir/lib.sh"
 . "$srcdir/snmplib.sh"
-tl_port SL_PORT || exit 99
-SL_SOCK=$HOOK_DIR/agentx.sock
-if ! sl_snmpd_start "$HOOK_DIR/snmpd" "$SL_PORT" "$SL_SOCK" "$SL_TRAP_PORT"; then
-    tl_fail "private snmpd starts"
-    tl_summary
-    exit 1
-fi
+sl_private_snmpd
 sl_hook_start
 sl_agent_conf_std "$HOOK_DIR" >/dev/null
 # A slow server: the enrollment ends while the master is down.

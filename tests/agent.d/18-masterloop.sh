@@ -13,13 +13,7 @@
 LOOPS=${MASTER_LOOPS:-20}
 A=$SL_AUTO
 TRAPOID=".1.3.6.1.6.3.1.1.4.1.0 = OID: $SL_ROOT.0"
-tl_port SL_PORT || exit 99
-SL_SOCK=$HOOK_DIR/agentx.sock
-if ! sl_snmpd_start "$HOOK_DIR/snmpd" "$SL_PORT" "$SL_SOCK" "$SL_TRAP_PORT"; then
-    tl_fail "private snmpd starts"
-    tl_summary
-    exit 1
-fi
+sl_private_snmpd
 SL_CAPACITY=40 sl_hook_start
 sl_use_server "$SCEP_URL" >/dev/null
 
