@@ -55,6 +55,31 @@ static double mono_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Keep what fits of n bytes of output. */
+static void keep_output(char *out, size_t outsz, size_t *used, const char *buf, ssize_t n)
+{
+    if (n <= 0 || *used + 1 >= outsz)
+        return;
+    size_t take = (size_t)n < outsz - 1 - *used ? (size_t)n : outsz - 1 - *used;
+    memcpy(out + *used, buf, take);
+    *used += take;
+    out[*used] = 0;
+}
+
+/* The child has exited: what it wrote before is in the pipe. Take what is
+ * there now, without waiting for a grandchild that may still hold the pipe. */
+static void drain_output(int fd, char *out, size_t outsz, size_t *used)
+{
+    char buf[512];
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    while (*used + 1 < outsz && poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN)) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        keep_output(out, outsz, used, buf, n);
+    }
+}
+
 /* Collect output until the child exits or the deadline passes. */
 static int wait_child(pid_t pid, int out_fd, unsigned timeout, char *out, size_t outsz,
                       int *status)
@@ -64,8 +89,12 @@ static int wait_child(pid_t pid, int out_fd, unsigned timeout, char *out, size_t
     int killed = 0;
     for (;;) {
         pid_t w = waitpid(pid, status, WNOHANG);
-        if (w == pid)
+        if (w == pid) {
+            /* It may have written and exited since the last poll. */
+            if (out_fd >= 0)
+                drain_output(out_fd, out, outsz, &used);
             break;
+        }
         if (w < 0 && errno != EINTR) {
             if (out_fd >= 0)
                 close(out_fd);
@@ -93,11 +122,8 @@ static int wait_child(pid_t pid, int out_fd, unsigned timeout, char *out, size_t
         if (out_fd >= 0 && poll(&pfd, 1, ms) > 0) {
             char buf[512];
             ssize_t n = read(out_fd, buf, sizeof buf);
-            if (n > 0 && used + 1 < outsz) {
-                size_t take = (size_t)n < outsz - 1 - used ? (size_t)n : outsz - 1 - used;
-                memcpy(out + used, buf, take);
-                used += take;
-                out[used] = 0;
+            if (n > 0) {
+                keep_output(out, outsz, &used, buf, n);
             } else if (n == 0) {
                 close(out_fd);
                 out_fd = -1;
