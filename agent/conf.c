@@ -129,6 +129,12 @@ static int parse_line(agent_conf *c, char *line, const char *file, int ln)
                      ln, AGENT_MAX_POLICIES);
             return -1;
         }
+        /* what scep_req_set_policy accepts: else it could never be chosen */
+        for (const char *p = val; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                snmp_log(LOG_ERR, "%s:%d: ipsecPolicy: control character\n", file, ln);
+                return -1;
+            }
         return set_str(c->policies[c->n_policies++], SCEP_POLICY_MAX + 1, val, file, ln,
                        kw);
     }

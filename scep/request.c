@@ -134,6 +134,13 @@ scep_field_rc scep_req_set_policy(scep_params *p, const void *v, size_t len,
     scep_field_rc rc = octets_ok(v, len, SCEP_POLICY_MAX);
     if (rc)
         return rc;
+    /* A name of one line: no control character (the state file, the key
+     * store metadata and the pending transaction strip a trailing CR, so
+     * "office\r" would come back as "office" after a restart; fuzz_state). */
+    const unsigned char *o = v;
+    for (size_t i = 0; i < len; i++)
+        if (o[i] < 0x20 || o[i] == 0x7f)
+            return SCEP_FIELD_WRONG_VALUE;
     put(buf, sizeof buf, v, len);
     if ((rc = scep_req_check_policy(buf, policies)) != SCEP_FIELD_OK)
         return rc;

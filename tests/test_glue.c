@@ -216,6 +216,26 @@ static void test_value_checks(void)
     snmp_free_var_internals(&v);
 }
 
+/* ipsecPolicy: a name scep_req_set_policy accepts (no control character). */
+static void test_conf_policy(void)
+{
+    char *dir = tu_mkdtemp("glue");
+    char path[600];
+    agent_conf c;
+    snprintf(path, sizeof path, "%s/a.conf", dir);
+    tu_write_text(dir, "a.conf", "ipsecPolicy office\nipsecPolicy b\xc3\xbcro\n");
+    agent_conf_defaults(&c);
+    CU_ASSERT_EQUAL_FATAL(agent_conf_load(path, &c), 0);
+    CU_ASSERT_EQUAL(c.n_policies, 2);
+    CU_ASSERT_STRING_EQUAL(c.policies[1], "b\xc3\xbcro");
+    tu_write_text(dir, "a.conf", "ipsecPolicy of\tfice\n");
+    CU_ASSERT_EQUAL(agent_conf_load(path, &c), -1);
+    tu_write_text(dir, "a.conf", "ipsecPolicy office\x7f\n");
+    CU_ASSERT_EQUAL(agent_conf_load(path, &c), -1);
+    CU_ASSERT_EQUAL(c.n_policies, 2); /* refused whole: unchanged */
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     static const tu_case cases[] = {
@@ -226,6 +246,7 @@ int main(void)
         {"setter category -> SNMP error", test_snmp_err},
         {"UTF-8 cut", test_utf8_cut},
         {"SET value checks", test_value_checks},
+        {"local config: ipsecPolicy characters", test_conf_policy},
         {NULL, NULL}};
     return tu_run("glue", cases);
 }

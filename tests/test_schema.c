@@ -352,6 +352,11 @@ static void test_request_setters(void)
     CU_ASSERT_EQUAL(scep_req_set_policy(&p, rep('p', 65), 65, NULL),
                     SCEP_FIELD_WRONG_LENGTH);
     CU_ASSERT_EQUAL(scep_req_set_policy(&p, "of\0fice", 7, NULL), SCEP_FIELD_WRONG_VALUE);
+    /* one line: no control character (a trailing CR did not survive the
+     * state file, fuzz_state) */
+    CU_ASSERT_EQUAL(scep_req_set_policy(&p, "office\r", 7, NULL), SCEP_FIELD_WRONG_VALUE);
+    CU_ASSERT_EQUAL(scep_req_set_policy(&p, "of\tfice", 7, NULL), SCEP_FIELD_WRONG_VALUE);
+    CU_ASSERT_EQUAL(scep_req_set_policy(&p, "office\x7f", 7, NULL), SCEP_FIELD_WRONG_VALUE);
     CU_ASSERT_EQUAL(scep_req_set_policy(&p, "nosuch", 6, policies),
                     SCEP_FIELD_INCONSISTENT);
     KEPT();
@@ -359,6 +364,8 @@ static void test_request_setters(void)
     CU_ASSERT_EQUAL(scep_req_set_policy(&p, "office", 6, policies), SCEP_FIELD_OK);
     CU_ASSERT_STRING_EQUAL(p.ipsec_policy, "office");
     CU_ASSERT_EQUAL(scep_req_set_policy(&p, "nosuch", 6, NULL), SCEP_FIELD_OK);
+    /* UTF-8 */
+    CU_ASSERT_EQUAL(scep_req_set_policy(&p, "b\xc3\xbcro", 5, NULL), SCEP_FIELD_OK);
     CU_ASSERT_EQUAL(scep_req_set_policy(&p, "", 0, policies), SCEP_FIELD_OK);
     /* what the setters accept, the whole-request validation accepts too */
     CU_ASSERT_EQUAL(scep_req_set_name(&p, "web", 3), SCEP_FIELD_OK);

@@ -1,7 +1,9 @@
 /*
  * fuzz_state.c - the agent's text files and the import file: the first byte
  * picks the parser, the rest is the file.
- *   0 scepagentd.state (scep_state_parse, lenient: bad lines are skipped)
+ *   0 scepagentd.state (scep_state_parse, lenient: bad lines are skipped);
+ *     what is then written must read back to the same text (a value that
+ *     does not survive a restart is a bug)
  *   1 an import file (scep_state_import, strict: all or nothing), then the
  *     export of what was imported is imported again and must give the same
  *   2 auto-run.state (scep_sched_parse), formatted again
@@ -18,6 +20,18 @@
 
 static const char *const policies[] = {"office", "lab", NULL};
 
+/* s formatted must be text (what was formatted before). */
+static void same_text(const scep_state *s, int for_export, const char *text, size_t len)
+{
+    size_t n = 0;
+    char *again = scep_state_format(s, for_export, &n);
+    if (!again)
+        return;
+    if (n != len || memcmp(again, text, n) != 0)
+        __builtin_trap(); /* a value that does not come back the same */
+    free(again);
+}
+
 static void state_import(const char *text, size_t len)
 {
     scep_state s, again;
@@ -32,6 +46,23 @@ static void state_import(const char *text, size_t len)
     scep_state_defaults(&again);
     if (scep_state_import(&again, out, n, policies, err, sizeof err) != SCEP_OK)
         __builtin_trap(); /* our own export must import */
+    same_text(&again, 1, out, n);
+    free(out);
+}
+
+/* The state file: what is written after reading it reads back the same. */
+static void state_file(const char *text, size_t len)
+{
+    scep_state s, again;
+    scep_state_defaults(&s);
+    scep_state_parse(&s, text, len);
+    size_t n = 0;
+    char *out = scep_state_format(&s, 0, &n);
+    if (!out)
+        return;
+    scep_state_defaults(&again);
+    scep_state_parse(&again, out, n);
+    same_text(&again, 0, out, n);
     free(out);
 }
 
@@ -45,12 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     scep_error e;
     scep_error_clear(&e);
     switch (data[0] % 4) {
-    case 0: {
-        scep_state s;
-        scep_state_defaults(&s);
-        scep_state_parse(&s, text, len);
+    case 0:
+        state_file(text, len);
         break;
-    }
     case 1:
         state_import(text, len);
         break;
