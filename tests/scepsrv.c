@@ -277,8 +277,7 @@ int scepsrv_ca_load(scepsrv_ca *ca, const char *dir, char *err, size_t errlen)
     return 0;
 }
 
-/* Degenerate signed-data (no signers, no content) holding certs. */
-static int degenerate(X509 *const *certs, int n, unsigned char **der, size_t *len)
+int scepsrv_degenerate(X509 *const *certs, int n, unsigned char **der, size_t *len)
 {
     PKCS7 *p7 = PKCS7_new();
     int ok =
@@ -311,7 +310,7 @@ int scepsrv_cacert(const scepsrv_ca *ca, unsigned char **der, size_t *len,
         if (ca->root)
             v[n++] = ca->root;
         *content_type = "application/x-x509-ca-ra-cert";
-        return degenerate(v, n, der, len);
+        return scepsrv_degenerate(v, n, der, len);
     }
     *content_type = "application/x-x509-ca-cert";
     int l = i2d_X509(ca->cert, der);
@@ -531,8 +530,15 @@ static int success_content(const scepsrv_ca *ca, const scepsrv_req *req,
     size_t ilen = 0;
     X509 *certs[2] = {rep->issued, ca->cert};
     int rc = -1;
-    if (!rep->issued ||
-        degenerate(certs, (rep->flags & SCEPSRV_F_NO_CA) ? 1 : 2, &inner, &ilen))
+    if (rep->content) {
+        inner = rep->content_len ? OPENSSL_memdup(rep->content, rep->content_len)
+                                 : OPENSSL_zalloc(1);
+        ilen = rep->content_len;
+        if (!inner)
+            return -1;
+    } else if (!rep->issued ||
+               scepsrv_degenerate(certs, (rep->flags & SCEPSRV_F_NO_CA) ? 1 : 2, &inner,
+                                  &ilen))
         return -1;
     EVP_CIPHER *cipher =
         EVP_CIPHER_fetch(scepsrv_libctx(), rep->cipher ? rep->cipher : "AES-128-CBC", NULL);

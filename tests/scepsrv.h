@@ -80,6 +80,9 @@ void scepsrv_ca_free(scepsrv_ca *ca);
  * (ca.pem, ra-enc.pem, ra-sign.pem; keys unencrypted: test material only). */
 int scepsrv_ca_save(const scepsrv_ca *ca, const char *dir, char *err, size_t errlen);
 int scepsrv_ca_load(scepsrv_ca *ca, const char *dir, char *err, size_t errlen);
+/* Degenerate certs-only signed-data (no signers, no content) holding the n
+ * certs, DER (OPENSSL_free). */
+int scepsrv_degenerate(X509 *const *certs, int n, unsigned char **der, size_t *len);
 /* The GetCACert answer: DER of the CA alone (no RA, no root), or a
  * degenerate PKCS#7 [CA, RA-enc, RA-sign] / [CA, root] / [CA, RA-enc,
  * RA-sign, root]. *content_type is static. Caller frees *der. */
@@ -142,6 +145,10 @@ typedef struct scepsrv_reply {
     X509 *sign_cert;       /* NULL: RA-sign if present, else the CA */
     EVP_PKEY *sign_key;
     X509 *recipient; /* NULL: the request's signer certificate */
+    /* SUCCESS: the envelope holds these octets instead of the degenerate
+     * PKCS#7 [issued, CA] (fuzz_envelope; issued may then be NULL) */
+    const unsigned char *content;
+    size_t content_len;
 } scepsrv_reply;
 
 /* Build the DER CertRep answering req. Caller frees *der (OPENSSL_free). */

@@ -1,6 +1,6 @@
 /*
  * mkseeds.c - writes the fixed context of the CertRep target (fixtures/)
- * and the seeds of the CertRep and GetCACert corpora, with the test
+ * and the seeds of the CertRep, envelope and GetCACert corpora, with the test
  * server's code (tests/scepsrv.c: the CertReps an RFC 8894 server sends).
  * Run by `scripts/fuzz --seeds`; its output is committed, so a corpus input
  * stays replayable.
@@ -82,6 +82,37 @@ static X509_REQ *csr_of(EVP_PKEY *k)
     return r;
 }
 
+/* fuzz_envelope: what a SUCCESS envelope holds, decrypted. */
+static void envelopes(const char *corpus, scepsrv_ca *ca, X509 *issued)
+{
+    EVP_PKEY *k = EVP_RSA_gen(1024);
+    X509 *other = k ? scepsrv_issue(ca, X509_get_subject_name(issued), k) : NULL;
+    if (!other)
+        die("other certificate");
+    struct {
+        const char *name;
+        X509 *certs[3];
+        int n;
+    } v[] = {
+        {"issued-ca", {issued, ca->cert}, 2},
+        {"ca-issued", {ca->cert, issued}, 2},
+        {"issued-only", {issued}, 1},
+        {"ca-only", {ca->cert}, 1},
+        {"other-key-first", {other, issued, ca->cert}, 3},
+        {"no-certificates", {NULL}, 0},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        unsigned char *der = NULL;
+        size_t len = 0;
+        if (scepsrv_degenerate(v[i].certs, v[i].n, &der, &len))
+            die("degenerate PKCS#7");
+        put(corpus, "fuzz_envelope", v[i].name, der, len);
+        OPENSSL_free(der);
+    }
+    X509_free(other);
+    EVP_PKEY_free(k);
+}
+
 static void certreps(const char *corpus, fuzz_ctx *c, scepsrv_ca *ca)
 {
     scepsrv_req req;
@@ -137,6 +168,7 @@ static void certreps(const char *corpus, fuzz_ctx *c, scepsrv_ca *ca)
         put(corpus, "fuzz_certrep", v[i].name, der, len);
         OPENSSL_free(der);
     }
+    envelopes(corpus, ca, issued);
     X509_free(issued);
     X509_REQ_free(req.csr);
 }
