@@ -44,9 +44,16 @@
 #define SCEP_HTTP_MAX_BODY (1024u * 1024u)
 #define SCEP_USER_AGENT    "scep-agentx/" PACKAGE_VERSION
 
-/* 7.68.0: the oldest libcurl this file is written for (m4/libcurl.m4). */
+/* The oldest libcurl that can run this file: 7.68.0 (m4/libcurl.m4), or
+ * 7.85.0 when it is built with headers that have CURLOPT_PROTOCOLS_STR (an
+ * older libcurl would refuse that option on every request). */
+#if LIBCURL_VERSION_NUM >= 0x075500
+#define LIBCURL_MIN      0x075500
+#define LIBCURL_MIN_TEXT "7.85.0"
+#else
 #define LIBCURL_MIN      0x074400
 #define LIBCURL_MIN_TEXT "7.68.0"
+#endif
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static int curl_ready;
