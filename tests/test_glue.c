@@ -234,6 +234,7 @@ static void test_conf_policy(void)
     CU_ASSERT_EQUAL(agent_conf_load(path, &c), -1);
     CU_ASSERT_EQUAL(c.n_policies, 2); /* refused whole: unchanged */
     tu_rmtree(dir);
+    free(dir);
 }
 
 int main(void)
