@@ -458,7 +458,8 @@ sl_faultsrv_start()
     _sl_left=100
     _sl_p=
     while [ "$_sl_left" -gt 0 ]; do
-        _sl_p=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$_sl_log" | head -n 1)
+        # (the background shell may not have created the file yet)
+        _sl_p=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$_sl_log" 2>/dev/null | head -n 1)
         [ -n "$_sl_p" ] && break
         tl_alive "$TL_LAST_PID" || break
         sleep 0.1
